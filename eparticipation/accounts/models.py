@@ -1,0 +1,145 @@
+"""People: accounts with their demographic profile, role grants, and sign-in attempts."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eparticipation.db import Base, UTCDateTime, portable_enum, utcnow
+from eparticipation.geography import residence_codes
+
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 80
+ORGANISATION_MAX = 200
+MOBILE_MAX = 16
+EARLIEST_BIRTH_YEAR = 1900
+
+
+class Gender(enum.StrEnum):
+    female = "female"
+    male = "male"
+    undisclosed = "undisclosed"
+
+
+class StakeholderCategory(enum.StrEnum):
+    individual = "individual"
+    academic = "academic"
+    ngo = "ngo"
+    private_sector = "private_sector"
+    government = "government"
+    other = "other"
+
+
+class Role(enum.StrEnum):
+    editor = "editor"  # drafting unit of one agency
+    coordinator = "coordinator"  # public relations / international affairs unit of one agency
+    auditor = "auditor"  # ministry inspection, read-only over every agency
+    admin = "admin"  # the system
+
+    @property
+    def is_agency_role(self) -> bool:
+        return self in (Role.editor, Role.coordinator)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint(
+            f"birth_year IS NULL OR birth_year >= {EARLIEST_BIRTH_YEAR}", name="birth_year_plausible"
+        ),
+        sa.CheckConstraint(
+            "residence IS NULL OR residence IN ({})".format(", ".join(f"'{c}'" for c in residence_codes())),
+            name="residence_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(DISPLAY_NAME_MAX))
+    mobile: Mapped[str | None] = mapped_column(sa.String(MOBILE_MAX))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="fa")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The demographic profile: only ever published in aggregate (never per person).
+    birth_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    gender: Mapped[Gender | None] = mapped_column(portable_enum(Gender, "gender"))
+    residence: Mapped[str | None] = mapped_column(sa.String(16))  # a province code, "abroad" or "undisclosed"
+    stakeholder_category: Mapped[StakeholderCategory | None] = mapped_column(
+        portable_enum(StakeholderCategory, "stakeholder_category")
+    )
+    organisation: Mapped[str | None] = mapped_column(sa.String(ORGANISATION_MAX))
+
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        foreign_keys="RoleGrant.user_id",
+        lazy="selectin",
+        order_by="RoleGrant.id",
+    )
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email}>"
+
+    @property
+    def profile_complete(self) -> bool:
+        return None not in (self.birth_year, self.gender, self.residence, self.stakeholder_category)
+
+    def has_role(self, role: Role, agency_id: int | None = None) -> bool:
+        return any(g.role == role and g.agency_id == agency_id for g in self.grants)
+
+
+class RoleGrant(Base):
+    """A role given to a user: editor or coordinator of one agency, or auditor or admin of the system."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role IN ('editor', 'coordinator')) = (agency_id IS NOT NULL)", name="agency_iff_agency_role"
+        ),
+        # NULLs are distinct in unique constraints, so system roles and agency roles get one index each.
+        sa.Index(
+            "uq_role_grants_system_role",
+            "user_id",
+            "role",
+            unique=True,
+            sqlite_where=sa.text("agency_id IS NULL"),
+            postgresql_where=sa.text("agency_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_role_grants_agency_role",
+            "user_id",
+            "role",
+            "agency_id",
+            unique=True,
+            sqlite_where=sa.text("agency_id IS NOT NULL"),
+            postgresql_where=sa.text("agency_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(portable_enum(Role, "role"))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    agency: Mapped["Agency | None"] = relationship(lazy="joined")  # noqa: F821
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt; recent failures for one address throttle further attempts."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_email_attempted_at", "email", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    client_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    succeeded: Mapped[bool]

@@ -1,0 +1,85 @@
+"""/admin/: users and their roles. Admins only (the Root grants them every permission)."""
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.view import view_config
+
+from eparticipation.accounts.models import Role, RoleGrant, User
+from eparticipation.accounts.schemas import ROLE_LABELS
+from eparticipation.admin.schemas import GrantSchema
+from eparticipation.agencies.models import Agency
+from eparticipation.forms import FormView
+from eparticipation.i18n import _, flash
+from eparticipation.permissions import Permissions
+from eparticipation.resources import AdminArea, UserContainer, UserResource
+
+USERS_PER_PAGE = 50
+
+
+@view_config(context=AdminArea, renderer="admin/index.jinja2", permission=Permissions.AdminUsers)
+def admin_index(context, request):
+    count = request.dbsession.scalar
+    return {
+        "user_count": count(sa.select(sa.func.count(User.id))),
+        "agency_count": count(sa.select(sa.func.count(Agency.id))),
+        "grant_count": count(sa.select(sa.func.count(RoleGrant.id))),
+    }
+
+
+@view_config(context=UserContainer, renderer="admin/users.jinja2", permission=Permissions.AdminUsers)
+def user_list(context, request):
+    """Users by e-mail or name, paged by id (keyset), so deep pages stay as fast as the first."""
+    query_text = request.params.get("q", "").strip()[:100]
+    after = request.params.get("after", "")
+    query = sa.select(User).order_by(User.id).limit(USERS_PER_PAGE + 1)
+    if query_text:
+        pattern = f"%{query_text.lower()}%"
+        query = query.where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
+    if after.isascii() and after.isdigit():
+        query = query.where(User.id > int(after))
+    users = request.dbsession.scalars(query).all()
+    return {
+        "users": users[:USERS_PER_PAGE],
+        "next_after": users[USERS_PER_PAGE - 1].id if len(users) > USERS_PER_PAGE else None,
+        "q": query_text,
+        "role_labels": ROLE_LABELS,
+    }
+
+
+@view_config(context=UserResource, renderer="admin/user.jinja2", permission=Permissions.AdminUsers)
+class UserGrantsView(FormView):
+    """A user's account (never their demographics) and roles, with the form to grant another."""
+
+    schema = GrantSchema
+    buttons = (("grant", _("Grant the role")),)
+    formid = "grant"
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, account=self.context.user, role_labels=ROLE_LABELS, **extra)
+
+    def save(self, appstruct):
+        user = self.context.user
+        user.grants.append(
+            RoleGrant(
+                role=Role(appstruct["role"]),
+                agency_id=appstruct["agency_id"],
+                granted_by_id=self.request.identity.id,
+                granted_at=self.request.now,
+            )
+        )
+        flash(self.request, _("The role is granted."), "success")
+        return HTTPSeeOther(self.request.resource_url(self.context))
+
+
+@view_config(context=UserResource, name="revoke", request_method="POST", permission=Permissions.AdminUsers)
+def revoke_grant(context, request):
+    grant_id = request.POST.get("grant_id", "")
+    grant = next((g for g in context.user.grants if str(g.id) == grant_id), None)
+    if grant is None:
+        raise HTTPBadRequest(request.localizer.translate(_("This role grant does not exist.")))
+    if grant.role == Role.admin and grant.user_id == request.identity.id:
+        flash(request, _("You cannot take your own administrator role away."), "danger")
+        return HTTPSeeOther(request.resource_url(context))
+    context.user.grants.remove(grant)
+    flash(request, _("The role is revoked."), "success")
+    return HTTPSeeOther(request.resource_url(context))

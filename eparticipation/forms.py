@@ -1,0 +1,109 @@
+"""Deform and Colander, wired for this site.
+
+- Every form carries Pyramid's CSRF token as a hidden `csrf_token`; Pyramid's global check verifies it.
+- Deform's templates translate through the current request's localizer, so Colander and Deform
+  messages follow the page's language (the project ships their `fa` catalogues).
+- `novalidate`: the browser's own (English-only) required-field bubbles give way to our translated messages.
+- A failed validation re-renders the form with everything the user typed and answers 400.
+"""
+
+from importlib.resources import files
+
+import colander
+import deform
+from pyramid.csrf import get_csrf_token
+from pyramid.threadlocal import get_current_request
+
+from eparticipation.i18n import _
+
+
+def translate(term):
+    request = get_current_request()
+    return request.localizer.translate(term) if request is not None else term
+
+
+@colander.deferred
+def deferred_csrf_token(node, kw):
+    return get_csrf_token(kw["request"])
+
+
+class CSRFSchema(colander.MappingSchema):
+    """Base of every form schema: Pyramid checks the token before any view runs."""
+
+    csrf_token = colander.SchemaNode(
+        colander.String(),
+        widget=deform.widget.HiddenWidget(),
+        default=deferred_csrf_token,
+        missing=colander.drop,
+    )
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_text(value):
+    """Blank input counts as not given."""
+    value = strip_text(value)
+    return colander.null if value == "" else value
+
+
+def button(name, title, css_class="btn-primary"):
+    return deform.Button(name=name, title=title, css_class=css_class)
+
+
+class FormView:
+    """A page with one Deform form. Subclasses give `schema`, `buttons`, `appstruct()` and `save()`."""
+
+    schema: type[colander.Schema]
+    buttons = (("save", _("Save")),)
+    formid = "form"
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def form(self) -> deform.Form:
+        schema = self.schema().bind(request=self.request, context=self.context)
+        form = deform.Form(
+            schema,
+            buttons=[button(name, title) for name, title in self.buttons],
+            formid=self.formid,
+            action=self.request.path_qs,
+        )
+        form.widget.attributes = {"novalidate": "novalidate"}
+        return form
+
+    def appstruct(self) -> dict:
+        return {}
+
+    def save(self, appstruct):
+        """Store the validated data and return a response (usually a redirect)."""
+        raise NotImplementedError
+
+    def page(self, rendered_form, **extra):
+        return {"form": rendered_form, **extra}
+
+    def __call__(self):
+        form = self.form()
+        if self.request.method == "POST":
+            try:
+                appstruct = form.validate(self.request.POST.items())
+            except deform.ValidationFailure as failure:
+                self.request.response.status_int = 400
+                return self.page(failure.render())
+            appstruct.pop("csrf_token", None)
+            return self.save(appstruct)
+        return self.page(form.render(self.appstruct()))
+
+
+def configure_deform(config):
+    search_path = (
+        str(files("eparticipation").joinpath("templates/deform")),
+        str(files("deform").joinpath("templates")),
+    )
+    deform.Form.set_zpt_renderer(search_path, translator=translate)
+
+
+def includeme(config):
+    configure_deform(config)

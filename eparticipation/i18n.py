@@ -1,0 +1,139 @@
+"""Languages: Persian (right-to-left, Jalali calendar, Persian digits) first, English complete.
+
+The locale comes from `_LOCALE_` in the query (which is then kept in a cookie), else from that
+cookie, else the default `fa`. Formatting helpers are Jinja filters, so templates only present.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from persiantools.jdatetime import JalaliDate, JalaliDateTime
+from pyramid.events import NewRequest
+from pyramid.i18n import TranslationStringFactory
+from pyramid.threadlocal import get_current_request
+
+_ = TranslationStringFactory("eparticipation")
+
+LOCALE_PARAM = LOCALE_COOKIE = "_LOCALE_"
+RTL_LANGUAGES = {"fa", "ar", "ur", "ps", "he"}
+DISPLAY_TIMEZONE = ZoneInfo("Asia/Tehran")
+PERSIAN_DIGITS = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫")
+LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+LANGUAGE_NAMES = {"fa": "فارسی", "en": "English"}
+
+
+def available_languages(registry) -> list[str]:
+    return registry.settings["eparticipation.available_languages"]
+
+
+def locale_negotiator(request):
+    languages = available_languages(request.registry)
+    for candidate in (request.params.get(LOCALE_PARAM), request.cookies.get(LOCALE_COOKIE)):
+        if candidate in languages:
+            return candidate
+    return request.registry.settings.get("pyramid.default_locale_name", "fa")
+
+
+def remember_locale_choice(event):
+    """A `_LOCALE_` given in the query is kept in a cookie, so the choice persists."""
+    request = event.request
+    chosen = request.params.get(LOCALE_PARAM) if request.method == "GET" else None
+    if chosen in available_languages(request.registry) and request.cookies.get(LOCALE_COOKIE) != chosen:
+
+        def set_cookie(request, response):
+            response.set_cookie(
+                LOCALE_COOKIE,
+                chosen,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=request.registry.settings["eparticipation.secure_cookies"],
+            )
+
+        request.add_response_callback(set_cookie)
+
+
+def flash(request, message, queue="success"):
+    """Flash a message translated now: the session stores plain text, not translation strings."""
+    request.session.flash(request.localizer.translate(message), queue)
+
+
+def text_direction(locale_name: str) -> str:
+    return "rtl" if locale_name in RTL_LANGUAGES else "ltr"
+
+
+def to_latin_digits(text: str) -> str:
+    """Persian and Arabic-Indic digits typed by users become ASCII digits."""
+    return text.translate(LATIN_DIGITS)
+
+
+def localize_digits(text, locale_name: str) -> str:
+    text = str(text)
+    return text.translate(PERSIAN_DIGITS) if locale_name == "fa" else text
+
+
+def format_number(value, locale_name: str) -> str:
+    return localize_digits(format_decimal(value, locale="en"), locale_name)
+
+
+def format_datetime(value: datetime, locale_name: str, with_time: bool = True) -> str:
+    """Jalali with Persian digits and month names in fa; Gregorian otherwise; always Tehran time."""
+    if value is None:
+        return ""
+    local = value.astimezone(DISPLAY_TIMEZONE)
+    if locale_name == "fa":
+        pattern = "%d %B %Y، ساعت %H:%M" if with_time else "%d %B %Y"
+        return JalaliDateTime(local).strftime(pattern, locale="fa")
+    pattern = "d MMMM y, HH:mm" if with_time else "d MMMM y"
+    return babel_format_datetime(local, pattern, locale=locale_name, tzinfo=DISPLAY_TIMEZONE)
+
+
+def format_date(value: date, locale_name: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, locale_name, with_time=False)
+    if locale_name == "fa":
+        return JalaliDate(value).strftime("%d %B %Y", locale="fa")
+    return babel_format_date(value, "d MMMM y", locale=locale_name)
+
+
+def _locale_of(context) -> str:
+    request = context.get("request") or get_current_request()
+    return request.locale_name if request is not None else "fa"
+
+
+@pass_context
+def datetime_filter(context, value, with_time=True):
+    return format_datetime(value, _locale_of(context), with_time)
+
+
+@pass_context
+def date_filter(context, value):
+    return format_date(value, _locale_of(context))
+
+
+@pass_context
+def number_filter(context, value):
+    return format_number(value, _locale_of(context))
+
+
+@pass_context
+def digits_filter(context, value):
+    return localize_digits(value, _locale_of(context))
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings["eparticipation.available_languages"] = settings.get(
+        "eparticipation.available_languages", "fa en"
+    ).split()
+    config.set_locale_negotiator(locale_negotiator)
+    # Later directories win: the project's own catalogues (including its fa catalogues for the
+    # colander and deform domains, which those packages do not ship) come last.
+    config.add_translation_dirs("colander:locale", "deform:locale", settings["eparticipation.locale_dir"])
+    config.add_subscriber(remember_locale_choice, NewRequest)

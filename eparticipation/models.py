@@ -1,0 +1,5 @@
+"""Imports every model so that the metadata (for Alembic and tests) is complete."""
+
+from eparticipation.accounts.models import LoginAttempt, RoleGrant, User  # noqa: F401
+from eparticipation.agencies.models import Agency, Unit  # noqa: F401
+from eparticipation.db import Base  # noqa: F401

@@ -1,0 +1,96 @@
+"""The traversal tree (DESIGN §3): the Root and the containers that are not rows.
+
+Rows that are resources (an Agency, a User seen by an admin) get their __parent__ when a
+container hands them out, so every node chains up to the Root and inherits its grants.
+"""
+
+import sqlalchemy as sa
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
+
+from eparticipation.accounts.models import Role, User
+from eparticipation.agencies.models import Agency
+from eparticipation.permissions import Permissions
+from eparticipation.security import role_principal
+
+
+class Container:
+    """A location-aware node whose children are looked up by name; unknown names raise KeyError."""
+
+    __name__ = ""
+    __parent__ = None
+
+    def __init__(self, request, name="", parent=None):
+        self.request = request
+        self.__name__ = name
+        self.__parent__ = parent
+
+    def child(self, obj, name):
+        obj.__name__ = name
+        obj.__parent__ = self
+        return obj
+
+
+class Root(Container):
+    def __acl__(self):
+        return [
+            (Allow, role_principal(Role.admin), ALL_PERMISSIONS),
+            # Auditors read every agency's internal pages; their grants change nothing.
+            (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
+            (Allow, Everyone, Permissions.SiteView),
+            (Allow, Everyone, Permissions.AccountRegister),
+            (Allow, Authenticated, Permissions.AccountSelf),
+        ]
+
+    def __getitem__(self, name):
+        factory = {"agencies": AgencyContainer, "me": Me, "admin": AdminArea}[name]
+        return factory(self.request, name, self)
+
+
+class AgencyContainer(Container):
+    """/agencies/<code>/"""
+
+    def __getitem__(self, code):
+        agency = self.request.dbsession.scalar(sa.select(Agency).where(Agency.code == code))
+        if agency is None:
+            raise KeyError(code)
+        agency.__parent__ = self
+        return agency
+
+
+class Me(Container):
+    """/me/: the signed-in user's own pages."""
+
+    @property
+    def user(self):
+        return self.request.identity
+
+
+class AdminArea(Container):
+    """/admin/: its views need admin:* permissions, which only the Root's admin grant gives."""
+
+    def __getitem__(self, name):
+        if name == "users":
+            return UserContainer(self.request, name, self)
+        raise KeyError(name)
+
+
+class UserContainer(Container):
+    """/admin/users/<id>/"""
+
+    def __getitem__(self, name):
+        if not name.isdigit() or not name.isascii():
+            raise KeyError(name)
+        user = self.request.dbsession.get(User, int(name))
+        if user is None:
+            raise KeyError(name)
+        return UserResource(self.request, name, self, user)
+
+
+class UserResource(Container):
+    def __init__(self, request, name, parent, user):
+        super().__init__(request, name, parent)
+        self.user = user
+
+
+def root_factory(request):
+    return Root(request)

@@ -1,0 +1,102 @@
+"""Who the user is (a session identity) and what they may do (ACLs on the traversal tree).
+
+Principals:
+    u:<id>                        the signed-in user
+    role:auditor, role:admin      system-wide roles
+    agency:<id>:editor            an agency role; it only ever matches ACEs of that agency's resources
+    agency:<id>:coordinator
+plus Pyramid's Everyone and Authenticated.
+"""
+
+from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.request import RequestLocalCache
+
+
+def user_principal(user_id: int) -> str:
+    return f"u:{user_id}"
+
+
+def role_principal(role) -> str:
+    return f"role:{role}"
+
+
+def agency_principal(agency_id: int, role) -> str:
+    return f"agency:{agency_id}:{role}"
+
+
+def principals_for(user) -> list[str]:
+    principals = [Everyone]
+    if user is None:
+        return principals
+    principals += [Authenticated, user_principal(user.id)]
+    for grant in user.grants:
+        if grant.agency_id is None:
+            principals.append(role_principal(grant.role))
+        else:
+            principals.append(agency_principal(grant.agency_id, grant.role))
+    return principals
+
+
+class SecurityPolicy:
+    def __init__(self):
+        self.helper = SessionAuthenticationHelper()
+        self.identity_cache = RequestLocalCache(self._load_identity)
+        self.acl = ACLHelper()
+
+    def _load_identity(self, request):
+        from eparticipation.accounts.models import User
+
+        user_id = self.helper.authenticated_userid(request)
+        if user_id is None:
+            return None
+        user = request.dbsession.get(User, user_id)
+        if user is None or not user.is_active:
+            return None
+        return user
+
+    def identity(self, request):
+        return self.identity_cache.get_or_create(request)
+
+    def authenticated_userid(self, request):
+        user = self.identity(request)
+        return None if user is None else user.id
+
+    def permits(self, request, context, permission):
+        return self.acl.permits(context, principals_for(self.identity(request)), permission)
+
+    def remember(self, request, userid, **kw):
+        self.identity_cache.clear(request)
+        return self.helper.remember(request, userid, **kw)
+
+    def forget(self, request, **kw):
+        self.identity_cache.clear(request)
+        return self.helper.forget(request, **kw)
+
+
+def includeme(config):
+    from pyramid.session import SignedCookieSessionFactory
+
+    from eparticipation.permissions import Permissions
+
+    settings = config.get_settings()
+    secret = settings.get("eparticipation.session_secret")
+    if not secret:
+        raise ValueError("eparticipation.session_secret is not set (SESSION_SECRET in production)")
+    secure = settings["eparticipation.secure_cookies"]
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            secret,
+            cookie_name="session",
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+            max_age=None,
+            timeout=8 * 3600,
+            reissue_time=600,
+        )
+    )
+    config.set_security_policy(SecurityPolicy())
+    # A view that forgets its permission is not public: it needs one that no ACL grants.
+    config.set_default_permission(Permissions.Unassigned)
+    config.set_default_csrf_options(require_csrf=True)

@@ -1,0 +1,49 @@
+"""Jinja2 pages: the `.jinja2` renderer, formatting filters, and the static assets they link to."""
+
+from pyramid.csrf import get_csrf_token
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from eparticipation import i18n
+from eparticipation.permissions import Permissions
+
+
+JINJA2_FILTERS = """
+datetime = eparticipation.i18n:datetime_filter
+date = eparticipation.i18n:date_filter
+number = eparticipation.i18n:number_filter
+digits = eparticipation.i18n:digits_filter
+"""
+
+
+def template_globals(event):
+    request = event.get("request")
+    if request is None:
+        return
+    event["locale_name"] = request.locale_name
+    event["text_direction"] = i18n.text_direction(request.locale_name)
+    event["other_languages"] = [
+        (code, i18n.LANGUAGE_NAMES.get(code, code))
+        for code in i18n.available_languages(request.registry)
+        if code != request.locale_name
+    ]
+    event["user"] = request.identity
+    event["Permissions"] = Permissions
+    # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
+    event["csrf_token"] = lambda: get_csrf_token(request)
+
+
+def includeme(config):
+    from pyramid.events import BeforeRender
+
+    settings = config.get_settings()
+    settings.setdefault("jinja2.i18n.domain", "eparticipation")
+    settings.setdefault("jinja2.directories", "eparticipation:templates")
+    settings.setdefault("jinja2.undefined", "strict")
+    settings.setdefault("jinja2.autoescape", "true")
+    settings.setdefault("jinja2.filters", JINJA2_FILTERS)
+    config.include("pyramid_jinja2")
+    config.add_jinja2_renderer(".jinja2")
+    config.add_subscriber(template_globals, BeforeRender)
+    # Our CSS and the vendored assets (copied from node_modules by `make assets`).
+    config.add_static_view("static", "eparticipation:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
+    config.add_static_view("deform", "deform:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
