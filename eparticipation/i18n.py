@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 from pyramid.events import NewRequest
-from pyramid.i18n import TranslationStringFactory
+from pyramid.i18n import TranslationString, TranslationStringFactory
 from pyramid.threadlocal import get_current_request
 
 _ = TranslationStringFactory("eparticipation")
@@ -100,6 +100,14 @@ def format_date(value: date, locale_name: str) -> str:
     if locale_name == "fa":
         return JalaliDate(value).strftime("%d %B %Y", locale="fa")
     return babel_format_date(value, "d MMMM y", locale=locale_name)
+
+
+def finalize(value):
+    """Jinja2 prints a translation string handed to a template translated (and interpolated)."""
+    if isinstance(value, TranslationString):
+        request = get_current_request()
+        return request.localizer.translate(value) if request is not None else value.interpolate()
+    return value
 
 
 def _locale_of(context) -> str:

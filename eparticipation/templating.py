@@ -41,6 +41,7 @@ def includeme(config):
     settings.setdefault("jinja2.undefined", "strict")
     settings.setdefault("jinja2.autoescape", "true")
     settings.setdefault("jinja2.filters", JINJA2_FILTERS)
+    settings.setdefault("jinja2.finalize", "eparticipation.i18n:finalize")
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
     config.add_subscriber(template_globals, BeforeRender)

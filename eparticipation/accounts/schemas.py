@@ -155,12 +155,15 @@ def validate_password(node, value):
 def validate_unused_email(node, kw):
     request = kw["request"]
 
-    def validator(node, value):
-        colander.Email(msg=_("Enter a valid e-mail address."))(node, value)
+    def unused(node, value):
         if find_user_by_email(request.dbsession, value) is not None:
             raise colander.Invalid(node, _("An account with this e-mail address already exists; sign in instead."))
 
-    return validator
+    return colander.All(
+        colander.Length(max=EMAIL_MAX, max_err=_("Enter at most ${max} characters.")),
+        colander.Email(msg=_("Enter a valid e-mail address.")),
+        unused,
+    )
 
 
 def text_node(title, max_length, min_length=1, **kw):
@@ -206,6 +209,7 @@ class ProfileFields(colander.MappingSchema):
     gender = colander.SchemaNode(
         colander.String(),
         title=_("Gender"),
+        oid="gender",  # radio buttons are named after the oid
         widget=_translated_choices(GENDER_LABELS),
         validator=colander.OneOf([g.value for g in Gender]),
         missing=None,
@@ -223,6 +227,7 @@ class ProfileFields(colander.MappingSchema):
     stakeholder_category = colander.SchemaNode(
         colander.String(),
         title=_("You take part as"),
+        oid="stakeholder_category",
         widget=_translated_choices(STAKEHOLDER_LABELS),
         validator=colander.OneOf([c.value for c in StakeholderCategory]),
         missing=None,
@@ -242,9 +247,7 @@ class RegistrationSchema(CSRFSchema):
         colander.String(),
         title=_("E-mail address"),
         preparer=lambda value: normalise_email(value) if isinstance(value, str) else value,
-        validator=colander.All(
-            colander.Length(max=EMAIL_MAX, max_err=_("Enter at most ${max} characters.")), validate_unused_email
-        ),
+        validator=validate_unused_email,
         widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}),
     )
     password = colander.SchemaNode(

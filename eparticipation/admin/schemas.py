@@ -54,7 +54,11 @@ def grant_validator(node, kw):
 
 class GrantSchema(CSRFSchema):
     role = colander.SchemaNode(
-        colander.String(), title=_("Role"), widget=role_widget, validator=colander.OneOf([r.value for r in Role])
+        colander.String(),
+        title=_("Role"),
+        oid="role",  # radio buttons are named after the oid
+        widget=role_widget,
+        validator=colander.OneOf([r.value for r in Role]),
     )
     agency_id = colander.SchemaNode(colander.Integer(), title=_("Agency"), widget=agency_widget, missing=None)
 

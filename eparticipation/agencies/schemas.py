@@ -137,6 +137,7 @@ class UnitSchema(CSRFSchema):
     kind = colander.SchemaNode(
         colander.String(),
         title=_("Kind of unit"),
+        oid="kind",  # radio buttons are named after the oid
         widget=unit_kind_widget,
         validator=colander.OneOf([k.value for k in UnitKind]),
     )
