@@ -42,7 +42,8 @@ def main(global_config, **settings):
         # Presentation: templates, forms, static files.
         config.include(".templating")
         config.include(".forms")
-        # The domains' views: site, accounts, agencies, admin.
+        # The domains; their views are registered by the scan.
+        config.include(".agencies")
         config.scan()
         config.commit()
     return config.make_wsgi_app()

@@ -14,12 +14,13 @@ import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.threadlocal import get_current_request
 
+from eparticipation import i18n
 from eparticipation.i18n import _
 
 
-def translate(term):
+def translate_for_deform(term):
     request = get_current_request()
-    return request.localizer.translate(term) if request is not None else term
+    return i18n.translate(request, term) if request is not None else term
 
 
 @colander.deferred
@@ -102,7 +103,7 @@ def configure_deform(config):
         str(files("eparticipation").joinpath("templates/deform")),
         str(files("deform").joinpath("templates")),
     )
-    deform.Form.set_zpt_renderer(search_path, translator=translate)
+    deform.Form.set_zpt_renderer(search_path, translator=translate_for_deform)
 
 
 def includeme(config):

@@ -57,9 +57,20 @@ def remember_locale_choice(event):
         request.add_response_callback(set_cookie)
 
 
+def translate(request, term):
+    """Translate with the request's localizer; numbers in the message's mapping get the locale's digits."""
+    if isinstance(term, TranslationString) and term.mapping:
+        mapping = {
+            key: localize_digits(value, request.locale_name) if isinstance(value, int) else value
+            for key, value in term.mapping.items()
+        }
+        term = TranslationString(term, mapping=mapping)
+    return request.localizer.translate(term)
+
+
 def flash(request, message, queue="success"):
     """Flash a message translated now: the session stores plain text, not translation strings."""
-    request.session.flash(request.localizer.translate(message), queue)
+    request.session.flash(translate(request, message), queue)
 
 
 def text_direction(locale_name: str) -> str:
@@ -106,7 +117,7 @@ def finalize(value):
     """Jinja2 prints a translation string handed to a template translated (and interpolated)."""
     if isinstance(value, TranslationString):
         request = get_current_request()
-        return request.localizer.translate(value) if request is not None else value.interpolate()
+        return translate(request, value) if request is not None else value.interpolate()
     return value
 
 

@@ -102,8 +102,8 @@ class BirthYear(colander.Integer):
         if not text.isascii() or not text.isdigit():
             raise colander.Invalid(node, _("Enter the year as a number, e.g. 1370 or 1991."))
         year = int(text)
-        this_jalali_year = JalaliDate(self.today).year
-        if year <= this_jalali_year and year + JALALI_OFFSET >= EARLIEST_BIRTH_YEAR:
+        # Years from 1279 (= 1900) to a little after this Jalali year are read as Jalali years.
+        if EARLIEST_BIRTH_YEAR - JALALI_OFFSET <= year <= JalaliDate(self.today).year + 20:
             year += JALALI_OFFSET
         if year > self.today.year:
             raise colander.Invalid(node, _("A year of birth cannot be in the future."))

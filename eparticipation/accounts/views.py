@@ -24,7 +24,7 @@ from eparticipation.accounts.services import (
     hash_password,
 )
 from eparticipation.forms import FormView
-from eparticipation.i18n import _, flash, format_number
+from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
 
@@ -109,7 +109,7 @@ class LoginView(FormView):
             return self.refuse(
                 _(
                     "Too many failed sign-in attempts for this address. Try again in ${minutes} minutes.",
-                    mapping={"minutes": format_number(wait, request.locale_name)},
+                    mapping={"minutes": wait},
                 ),
                 status=429,
             )

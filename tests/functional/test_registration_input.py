@@ -1,0 +1,91 @@
+"""Bad input on the registration and profile forms: a clear message in the user's language, nothing lost."""
+
+import pytest
+
+from ..factories import make_user
+from .test_accounts import fill_registration
+
+MESSAGES = {
+    "duplicate": ("An account with this e-mail address already exists; sign in instead.",
+                  "با این نشانی رایانامه"),
+    "weak": ("Choose a password of at least 10 characters.", "گذرواژه"),
+    "future": ("A year of birth cannot be in the future.", "سال تولد"),
+    "too_old": ("A year of birth before 1900 is not plausible.", "سال تولد"),
+    "province": ("Choose a province from the list.", "استان"),
+    "too_long": ("Enter at most 80 characters.", "۸۰"),
+}
+
+
+@pytest.mark.parametrize(
+    "case, fields",
+    [
+        ("duplicate", {"email": "taken@example.org"}),
+        ("weak", {"password": "short", "password-confirm": "short"}),
+        ("future", {"birth_year": "2031"}),
+        ("future", {"birth_year": "۱۴۱۰"}),  # a Jalali year after this one
+        ("too_old", {"birth_year": "1850"}),
+        ("province", {"residence": "IR-99"}),
+        ("too_long", {"display_name": "ن" * 81}),
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_bad_registration_is_explained_and_keeps_what_was_typed(testapp, dbsession, case, fields, language):
+    make_user(dbsession, email="taken@example.org")
+    testapp.get(f"/?_LOCALE_={language}")
+    form = fill_registration(testapp.get("/register").forms["register"], email="new@example.org")
+    for name, value in fields.items():
+        if name == "residence":  # not among the options: what a forged request would send
+            form[name].force_value(value)
+        else:
+            form[name] = value
+    page = form.submit("register", status=400)
+
+    english, persian = MESSAGES[case]
+    if language == "en":
+        assert english in page.text
+        assert "There was a problem with your submission" in page.text
+    else:
+        assert persian in page.text
+        assert english not in page.text
+        assert "There was a problem with your submission" not in page.text  # Deform's own text, translated
+
+    form = page.forms["register"]
+    kept = {"email": "new@example.org", "display_name": "مریم احمدی", "organisation": "انجمن حمایت از مصرف‌کنندگان"}
+    kept.update({k: v for k, v in fields.items() if k in ("email", "display_name")})
+    for name, value in kept.items():
+        assert form[name].value == value
+    assert form["gender"].value == "female"
+    assert form["password"].value == ""  # passwords are never sent back
+
+
+def test_mismatched_password_confirmation(en):
+    form = fill_registration(en.get("/register").forms["register"], **{"password-confirm": "something else!"})
+    page = form.submit("register", status=400)
+    assert "Password did not match confirm" in page.text
+
+
+def test_missing_required_fields_are_named(testapp):
+    page = testapp.get("/register").forms["register"].submit("register", status=400)
+    assert page.text.count("الزامی است") >= 3  # e-mail, password, display name
+    assert "Required" not in page.text
+
+
+def test_invalid_email_and_mobile(en):
+    form = fill_registration(en.get("/register").forms["register"], email="not-an-address", mobile="12ab")
+    page = form.submit("register", status=400)
+    assert "Enter a valid e-mail address." in page.text
+    assert "Enter a mobile number such as 09121234567 or +989121234567." in page.text
+
+
+def test_profile_edit_rejects_bad_input_and_keeps_it(en, dbsession):
+    make_user(dbsession, email="me@example.org")
+    en.login("me@example.org")
+    form = en.get("/me/edit").forms["profile"]
+    form["display_name"] = "x"
+    form["birth_year"] = "abc"
+    form["organisation"] = "o" * 201
+    page = form.submit("save", status=400)
+    assert "Enter at least 2 characters." in page.text
+    assert "Enter the year as a number, e.g. 1370 or 1991." in page.text
+    assert "Enter at most 200 characters." in page.text
+    assert page.forms["profile"]["organisation"].value == "o" * 201
