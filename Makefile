@@ -57,7 +57,7 @@ demo: db  ## load the demo agencies, users and content (idempotent)
 catalogues: $(VENV)/.installed  ## extract the .pot from code and templates, merge it into the fa and en catalogues
 	$(BIN)/pot-create -c lingua.cfg -k _ -o locale/eparticipation.pot eparticipation
 	for lang in fa en; do \
-	  $(BIN)/pybabel update --quiet --no-fuzzy-matching --width 100 -D eparticipation -i locale/eparticipation.pot -d locale -l $$lang; \
+	  $(BIN)/pybabel update --no-fuzzy-matching --width 100 -D eparticipation -i locale/eparticipation.pot -d locale -l $$lang; \
 	done
 	$(BIN)/python -m eparticipation.scripts.fill_english_catalogue locale/en/LC_MESSAGES/*.po
 

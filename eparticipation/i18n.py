@@ -97,8 +97,11 @@ def format_datetime(value: datetime, locale_name: str, with_time: bool = True) -
         return ""
     local = value.astimezone(DISPLAY_TIMEZONE)
     if locale_name == "fa":
-        pattern = "%d %B %Y، ساعت %H:%M" if with_time else "%d %B %Y"
-        return JalaliDateTime(local).strftime(pattern, locale="fa")
+        jalali = JalaliDateTime(local)
+        text = f"{jalali.day} {jalali.strftime('%B', locale='fa')} {jalali.year}"
+        if with_time:
+            text += f"، {jalali.hour:02d}:{jalali.minute:02d}"
+        return localize_digits(text, "fa")
     pattern = "d MMMM y, HH:mm" if with_time else "d MMMM y"
     return babel_format_datetime(local, pattern, locale=locale_name, tzinfo=DISPLAY_TIMEZONE)
 
@@ -109,7 +112,8 @@ def format_date(value: date, locale_name: str) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, locale_name, with_time=False)
     if locale_name == "fa":
-        return JalaliDate(value).strftime("%d %B %Y", locale="fa")
+        jalali = JalaliDate(value)
+        return localize_digits(f"{jalali.day} {jalali.strftime('%B', locale='fa')} {jalali.year}", "fa")
     return babel_format_date(value, "d MMMM y", locale=locale_name)
 
 
