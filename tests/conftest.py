@@ -109,7 +109,40 @@ def clock(app):
     app.registry["clock"] = original
 
 
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+@pytest.fixture
+def query_counter(engine):
+    """Counts the SQL statements sent while it is in use: `with query_counter() as counted: ...`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
 class TestApp(webtest.TestApp):
+    @property
+    def app_dbsession(self):
+        return self.extra_environ["app.dbsession"]
+
     def get_csrf_token(self, path="/register"):
         """A page with a form hands out the session's CSRF token."""
         return self.get(path).forms[0]["csrf_token"].value
