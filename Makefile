@@ -11,6 +11,9 @@ DOMAINS := eparticipation colander deform
 PO_FILES := $(foreach lang,fa en,$(foreach domain,$(DOMAINS),locale/$(lang)/LC_MESSAGES/$(domain).po))
 MO_FILES := $(PO_FILES:.po=.mo)
 
+# deform and pyramid still import pkg_resources; its deprecation notice says nothing actionable here.
+export PYTHONWARNINGS := ignore:pkg_resources is deprecated:UserWarning
+
 .DEFAULT_GOAL := help
 .PHONY: help run test setup assets db demo catalogues check-catalogues clean
 
