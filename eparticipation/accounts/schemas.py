@@ -19,7 +19,7 @@ from eparticipation.accounts.models import (
 from eparticipation.accounts.services import find_user_by_email, normalise_email
 from eparticipation.forms import CSRFSchema, optional_text, strip_text
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
-from eparticipation.i18n import _, to_latin_digits
+from eparticipation.i18n import _, localize_digits, to_latin_digits
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -93,7 +93,7 @@ class BirthYear(colander.Integer):
     def serialize(self, node, appstruct):
         if appstruct in (colander.null, None):
             return colander.null
-        return str(appstruct - JALALI_OFFSET if self.locale_name == "fa" else appstruct)
+        return localize_digits(display_birth_year(appstruct, self.locale_name), self.locale_name)
 
     def deserialize(self, node, cstruct):
         if cstruct in (colander.null, None) or not str(cstruct).strip():
@@ -112,6 +112,11 @@ class BirthYear(colander.Integer):
                 node, _("A year of birth before ${year} is not plausible.", mapping={"year": EARLIEST_BIRTH_YEAR})
             )
         return year
+
+
+def display_birth_year(year: int, locale_name: str) -> int:
+    """The year of birth in the interface's calendar: Jalali in fa (approximate by a few months), else Gregorian."""
+    return year - JALALI_OFFSET if locale_name == "fa" else year
 
 
 @colander.deferred

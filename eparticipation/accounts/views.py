@@ -13,6 +13,7 @@ from eparticipation.accounts.schemas import (
     ROLE_LABELS,
     STAKEHOLDER_LABELS,
     LoginSchema,
+    display_birth_year,
     ProfileSchema,
     RegistrationSchema,
     residence_label,
@@ -153,7 +154,10 @@ class MeViews:
         user = self.user
         return {
             "profile": [
-                (_("Year of birth"), user.birth_year),
+                (
+                    _("Year of birth"),
+                    display_birth_year(user.birth_year, self.request.locale_name) if user.birth_year else None,
+                ),
                 (_("Gender"), translate(GENDER_LABELS[user.gender]) if user.gender else None),
                 (
                     _("Province of residence"),

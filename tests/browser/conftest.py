@@ -7,7 +7,8 @@
     audit(page) ──────────── in accessibility.py: axe-core (WCAG 2.0/2.1 A and AA), fails on serious/critical
 
 Unlike the rest of the suite these tests do not share a rolled-back transaction: the server commits
-for real, into its own database file. Each test uses its own e-mail addresses (`unique_email`).
+for real, into its own SQLite file (even when TEST_DATABASE_URL names PostgreSQL), seeded by seed.py.
+Each test registers with addresses of its own (`unique_email`).
 """
 
 import itertools
@@ -80,25 +81,6 @@ def live_settings(tmp_path_factory):
     }
 
 
-def _seed(engine):
-    """What the journeys need: an agency on the home page and one existing participant."""
-    from eparticipation.db import get_session_factory
-
-    from ..factories import make_agency, make_user
-
-    session = get_session_factory(engine)()
-    try:
-        make_agency(session, code="browser-agency")
-        make_user(session, email=EXISTING_EMAIL, display_name=EXISTING_NAME)
-        session.commit()
-    finally:
-        session.close()
-
-
-EXISTING_EMAIL = "existing.participant@example.org"
-EXISTING_NAME = "Existing Participant"
-
-
 @pytest.fixture(scope="session")
 def live_server(live_settings):
     import waitress
@@ -107,12 +89,14 @@ def live_server(live_settings):
     from eparticipation import main
     from eparticipation.db import get_engine
 
+    from .seed import seed
+
     engine = get_engine(live_settings)
     with engine.begin() as connection:
         config = Config(str(PROJECT / "development.ini"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-    _seed(engine)
+    seed(engine)
 
     app = main({}, **live_settings)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, clear_untrusted_proxy_headers=True)
@@ -187,7 +171,7 @@ _emails = itertools.count(1)
 
 
 @pytest.fixture
-def unique_email(request):
+def unique_email():
     """A new address on each call, unique across tests and runs (the database is fresh, but be safe)."""
 
     def make(prefix="participant"):

@@ -8,12 +8,15 @@ field is reachable by its label.
 import re
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from playwright.sync_api import expect
 
+from eparticipation.accounts.models import User
 from eparticipation.geography import provinces
 
 from .accessibility import audit
-from .pages import assert_fits_the_screen, sign_out
+from .pages import assert_fits_the_screen, error_of, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +44,9 @@ def registration_form(page):
     return page.locator("form#register")
 
 
-def field_item(form, name):
-    """The Deform item (label, input, errors, help) around the input of that name."""
-    return form.locator(f'div[id^="item-"]:has(> [name="{name}"])')
+def stored_user(live_server, email) -> User:
+    with Session(live_server.engine) as session:
+        return session.scalars(sa.select(User).where(User.email == email)).one()
 
 
 def test_registration_in_persian(page, live_server, unique_email):
@@ -77,6 +80,10 @@ def test_registration_in_persian(page, live_server, unique_email):
     expect(page.locator("main")).to_contain_text(email)
     expect(page.locator("main")).to_contain_text(TEHRAN.name_fa)  # from the provinces file, not a catalogue
     audit(page)
+    user = stored_user(live_server, email)
+    assert (user.birth_year, user.gender, user.residence, user.stakeholder_category, user.locale) == (
+        1991, "female", TEHRAN.code, "academic", "fa"
+    )
 
     sign_out(page, live_server)
     expect_persian(page)
@@ -104,10 +111,10 @@ def test_registration_in_english_on_a_phone(phone_page, live_server, unique_emai
 
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Confirm the password").fill(PASSWORD)
+    page.get_by_label("Confirm Password").fill(PASSWORD)
     page.get_by_label("Display name").fill("Sam Example")
     page.get_by_label("Year of birth").fill("1991")
-    page.get_by_role("radio", name="Male").check()
+    page.get_by_role("radio", name="Male", exact=True).check()
     page.get_by_label("Province of residence").select_option(label=ISFAHAN.name_en)
     page.get_by_role("radio", name="Private sector").check()
     page.get_by_role("button", name="Create my account").tap()
@@ -141,22 +148,28 @@ def test_registration_mistakes_are_shown_and_the_answers_kept(page, live_server,
     form.locator('input[name="birth_year"]').fill("۲۰۹۹" if language == "fa" else "2099")  # Gregorian, future
     form.locator('input[type="radio"][value="undisclosed"]').check()
     form.locator('select[name="residence"]').select_option(TEHRAN.code)
-    form.locator('button[name="register"]').click()
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        form.locator('button[name="register"]').click()
+    assert answer.value.status == 400
 
-    # The same page again, answered 400, with the form and its messages.
-    expect(page).to_have_url(live_server("/register"))
+    # The same page again, with the form and its messages.
+    expect(page).to_have_url(live_server(f"/register?_LOCALE_={language}"))
     expect(page.locator("html")).to_have_attribute("lang", language)
     form = registration_form(page)
-    password_error = field_item(form, "__start__").filter(has=page.locator('input[name="password"]')).locator(
-        ".invalid-feedback"
-    )
-    year_error = field_item(form, "birth_year").locator(".invalid-feedback")
+    password_error = error_of(form, "password")
+    year_error = error_of(form, "birth_year")
     expect(password_error).to_be_visible()
     expect(year_error).to_be_visible()
     expect(form.locator(".invalid-feedback")).to_have_count(2)
     if language == "en":
         expect(password_error).to_have_text("Choose a password of at least 10 characters.")
         expect(year_error).to_have_text("A year of birth cannot be in the future.")
+    # Each message is tied to its field, so a screen reader announces it there.
+    for name, error in (("password", password_error), ("password-confirm", password_error), ("birth_year", year_error)):
+        field = form.locator(f'input[name="{name}"]')
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(field).to_have_accessible_description(re.compile(re.escape(error.inner_text().strip())))
+    expect(form.locator('input[name="display_name"]')).not_to_have_attribute("aria-invalid", "true")
 
     # What was typed is still there, except the password, which is never sent back.
     expect(form.locator('input[name="email"]')).to_have_value(email)

@@ -50,7 +50,8 @@ def test_register_login_edit_profile_logout_in_persian(testapp, dbsession):
     testapp.login("maryam@example.org", "a long enough secret")
     page = testapp.get("/me/edit")
     form = page.forms["profile"]
-    assert form["birth_year"].value == "1370"  # shown back in the Jalali calendar
+    assert form["birth_year"].value == "۱۳۷۰"  # shown back in the Jalali calendar, in Persian digits
+    assert "۱۳۷۰" in testapp.get("/me/").text
     form["display_name"] = "مریم"
     form["residence"] = "abroad"
     form.submit("save", status=303)

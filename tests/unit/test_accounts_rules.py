@@ -27,7 +27,7 @@ def test_birth_year_refuses_the_implausible(typed):
 
 def test_birth_year_is_shown_in_the_interfaces_calendar():
     node = colander.SchemaNode(colander.Int())
-    assert BirthYear("fa", TODAY).serialize(node, 1991) == "1370"
+    assert BirthYear("fa", TODAY).serialize(node, 1991) == "۱۳۷۰"
     assert BirthYear("en", TODAY).serialize(node, 1991) == "1991"
 
 
