@@ -27,6 +27,10 @@ def read_settings(settings: dict) -> dict:
         settings.get("eparticipation.login_throttle.window_minutes", 15)
     )
     settings.setdefault("pyramid.default_locale_name", "fa")
+    settings["eparticipation.required_languages"] = settings.get("eparticipation.required_languages", "fa en").split()
+    settings["eparticipation.min_consultation_days"] = int(settings.get("eparticipation.min_consultation_days", 30))
+    settings["eparticipation.upload_max_bytes"] = int(settings.get("eparticipation.upload_max_bytes", 10 * 1024 * 1024))
+    settings.setdefault("eparticipation.files_dir", os.path.join(os.getcwd(), "var", "files"))
     return settings
 
 
@@ -39,11 +43,13 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".i18n")
         config.include(".headers")
+        config.include(".files")
         # Presentation: templates, forms, static files.
         config.include(".templating")
         config.include(".forms")
         # The domains; their views are registered by the scan.
         config.include(".agencies")
+        config.include(".consultations")
         config.scan()
         config.commit()
     return config.make_wsgi_app()

@@ -49,6 +49,14 @@ def optional_text(value):
     return colander.null if value == "" else value
 
 
+class UploadTmpStore(dict):
+    """Deform's file widget keeps an upload here between renderings of one request; a form that fails
+    validation asks for the file again (browsers never refill file fields anyway)."""
+
+    def preview_url(self, uid):
+        return None
+
+
 def button(name, title, css_class="btn-primary"):
     return deform.Button(name=name, title=title, css_class=css_class)
 

@@ -23,7 +23,9 @@ RTL_LANGUAGES = {"fa", "ar", "ur", "ps", "he"}
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Tehran")
 PERSIAN_DIGITS = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫")
 LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-LANGUAGE_NAMES = {"fa": "فارسی", "en": "English"}
+LANGUAGE_NAMES = {"fa": "فارسی", "en": "English"}  # each language in its own script, for the switch
+# Languages named in the interface's language (e.g. which language a title is missing in).
+LANGUAGE_LABELS = {"fa": _("Persian"), "en": _("English"), "ar": _("Arabic")}
 
 
 def available_languages(registry) -> list[str]:
@@ -57,13 +59,23 @@ def remember_locale_choice(event):
         request.add_response_callback(set_cookie)
 
 
+def _format_value(request, value):
+    locale_name = request.locale_name
+    if isinstance(value, TranslationString):
+        return translate(request, value)
+    if isinstance(value, datetime):
+        return format_datetime(value, locale_name)
+    if isinstance(value, date):
+        return format_date(value, locale_name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return localize_digits(value, locale_name)
+    return value
+
+
 def translate(request, term):
     """Translate with the request's localizer; numbers in the message's mapping get the locale's digits."""
     if isinstance(term, TranslationString) and term.mapping:
-        mapping = {
-            key: localize_digits(value, request.locale_name) if isinstance(value, int) else value
-            for key, value in term.mapping.items()
-        }
+        mapping = {key: _format_value(request, value) for key, value in term.mapping.items()}
         term = TranslationString(term, mapping=mapping)
     return request.localizer.translate(term)
 

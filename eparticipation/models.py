@@ -2,4 +2,11 @@
 
 from eparticipation.accounts.models import LoginAttempt, RoleGrant, User  # noqa: F401
 from eparticipation.agencies.models import Agency, Unit  # noqa: F401
+from eparticipation.consultations.models import (  # noqa: F401
+    Article,
+    ConsultedArticle,
+    Draft,
+    DraftText,
+    WorkflowEvent,
+)
 from eparticipation.db import Base  # noqa: F401

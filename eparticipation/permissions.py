@@ -13,5 +13,14 @@ class Permissions(StrEnum):
     AdminAgencies = "admin:agencies"  # create and edit agencies and their units
     AdminUsers = "admin:users"  # list users, grant and revoke roles
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
+    ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed
+    DraftAdd = "draft:add"  # write a new draft document for an agency
+    DraftEdit = "draft:edit"  # change a draft's type, unit, texts and original file (before opening only)
+    DraftExtend = "draft:extend"  # move a consultation's end later (W2)
+    DraftHistory = "draft:history"  # the workflow history of a draft
+    DraftOpen = "draft:open"  # put a draft to the public (W1)
+    DraftPublish = "draft:publish"  # publish the outcome of a closed consultation (W4)
+    DraftView = "draft:view"  # read a draft, its articles and files
+    DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
     SiteView = "site:view"  # public pages
     Unassigned = "view:unassigned"  # the default for views that name none: granted by no ACL

@@ -9,6 +9,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyon
 
 from eparticipation.accounts.models import Role, User
 from eparticipation.agencies.models import Agency
+from eparticipation.consultations.models import Draft, State
 from eparticipation.permissions import Permissions
 from eparticipation.security import role_principal
 
@@ -42,7 +43,12 @@ class Root(Container):
         ]
 
     def __getitem__(self, name):
-        factory = {"agencies": AgencyContainer, "me": Me, "admin": AdminArea}[name]
+        factory = {
+            "consultations": ConsultationContainer,
+            "agencies": AgencyContainer,
+            "me": Me,
+            "admin": AdminArea,
+        }[name]
         return factory(self.request, name, self)
 
 
@@ -55,6 +61,37 @@ class AgencyContainer(Container):
             raise KeyError(code)
         agency.__parent__ = self
         return agency
+
+
+class ConsultationContainer(Container):
+    """/consultations/<id>/: a draft not yet opened does not exist for those who may not see it (404)."""
+
+    def __getitem__(self, name):
+        from eparticipation.consultations.workflow import close_if_ended
+
+        if not (name.isascii() and name.isdigit()):
+            raise KeyError(name)
+        draft = self.request.dbsession.get(Draft, int(name))
+        if draft is None:
+            raise KeyError(name)
+        draft.__parent__ = self
+        if draft.state == State.draft and not self.request.has_permission(Permissions.DraftView, draft):
+            raise KeyError(name)
+        close_if_ended(draft, self.request)
+        return draft
+
+
+class ArticleContainer(Container):
+    """/consultations/<id>/articles/<number>/"""
+
+    def __getitem__(self, number):
+        draft = self.__parent__
+        article = next((a for a in draft.articles if a.number == number), None)
+        if article is None:
+            raise KeyError(number)
+        article.__name__ = number
+        article.__parent__ = self
+        return article
 
 
 class Me(Container):

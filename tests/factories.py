@@ -41,3 +41,34 @@ def make_agency(dbsession, code=None, parent=None, with_units=True) -> Agency:
     dbsession.add(agency)
     dbsession.flush()
     return agency
+
+
+def make_draft(dbsession, agency, state="draft", languages=("fa", "en"), articles=2, opens_at=None, closes_at=None,
+               title_fa="پیش‌نویس آیین‌نامه آزمایشی", title_en="Draft test bylaw", text="متن ماده"):
+    """A draft with complete texts in `languages` and `articles` articles, put directly in `state`."""
+    from datetime import timedelta
+
+    from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, DocumentType, State
+    from eparticipation.db import utcnow
+    from eparticipation.text import normalise
+
+    titles = {"fa": title_fa, "en": title_en}
+    draft = Draft(agency_id=agency.id, document_type=DocumentType.bylaw, state=State(state))
+    for language in languages:
+        draft.texts[language] = DraftText(language=language, title=titles.get(language, "t"), summary="خلاصه",
+                                          call="فراخوان")
+    draft.articles = [
+        Article(number=str(n), position=n, heading=f"عنوان {n}", text=f"{text} {n}", notes=[]) for n in range(1, articles + 1)
+    ]
+    if state != "draft":
+        draft.opens_at = opens_at or utcnow() - timedelta(days=1)
+        draft.closes_at = closes_at or draft.opens_at + timedelta(days=30)
+        draft.listed_at = draft.opens_at
+        draft.consulted_articles = [
+            ConsultedArticle(number=a.number, position=a.position, heading=a.heading, text=a.text, notes=[])
+            for a in draft.articles
+        ]
+    draft.search_text = normalise(" ".join([title_fa, title_en, text]))
+    dbsession.add(draft)
+    dbsession.flush()
+    return draft

@@ -51,6 +51,7 @@ class Agency(Base):
     def __acl__(self):
         return [
             (Allow, agency_principal(self.id, Role.editor), Permissions.AgencyStaff),
+            (Allow, agency_principal(self.id, Role.editor), Permissions.DraftAdd),
             (Allow, agency_principal(self.id, Role.coordinator), Permissions.AgencyStaff),
         ]
 

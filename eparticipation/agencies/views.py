@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role, RoleGrant
 from eparticipation.agencies.models import Agency, Unit, UnitKind
+from eparticipation.consultations.models import Draft, State
 from eparticipation.agencies.schemas import UNIT_KIND_LABELS, AgencyAddSchema, AgencyEditSchema, UnitSchema
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
@@ -32,6 +33,7 @@ def agency_page(context, request):
         "unit_kind_labels": UNIT_KIND_LABELS,
         "can_edit": request.has_permission(Permissions.AdminAgencies, context),
         "is_staff": request.has_permission(Permissions.AgencyStaff, context),
+        "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
     }
 
 
@@ -48,6 +50,11 @@ def agency_staff(context, request):
         "editors": [g.user for g in grants if g.role == Role.editor],
         "coordinators": [g.user for g in grants if g.role == Role.coordinator],
         "unit_kind_labels": UNIT_KIND_LABELS,
+        "unopened": request.dbsession.scalars(
+            sa.select(Draft).where(Draft.agency_id == context.id, Draft.state == State.draft)
+            .options(selectinload(Draft.texts)).order_by(Draft.updated_at.desc())
+        ).all(),
+        "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
     }
 
 

@@ -1,0 +1,182 @@
+"""Draft legal documents (the content objects with the workflow), their texts per language, their articles,
+the frozen text that was consulted, and the history of their transitions."""
+
+import enum
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
+
+from eparticipation.db import Base, UTCDateTime, portable_enum, utcnow
+
+TITLE_MAX = 300
+SUMMARY_MAX = 3000
+CALL_MAX = 10000
+HEADING_MAX = 300
+CHAPTER_MAX = 300
+ARTICLE_TEXT_MAX = 20000
+NOTE_MAX = 5000
+REASON_MAX = 2000
+
+
+class DocumentType(enum.StrEnum):
+    bylaw = "bylaw"  # آیین‌نامه
+    bill = "bill"  # لایحه
+    directive = "directive"  # دستورالعمل
+    circular = "circular"  # بخشنامه
+    board_resolution = "board_resolution"  # مصوبه هیئت امنا
+
+
+class State(enum.StrEnum):
+    draft = "draft"
+    consultation = "consultation"
+    closed = "closed"
+    published = "published"
+
+
+class Draft(Base):
+    """A draft legal document. It is a traversal resource at /consultations/<id>/; its ACL comes from
+    its state and agency (workflow.py)."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opening"),
+        sa.CheckConstraint("state = 'draft' OR (opens_at IS NOT NULL AND closes_at IS NOT NULL)", name="open_has_dates"),
+        sa.Index("ix_drafts_state_closes_at", "state", "closes_at"),
+        sa.Index("ix_drafts_listing", "listed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    drafting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
+    document_type: Mapped[DocumentType] = mapped_column(portable_enum(DocumentType, "document_type"))
+    state: Mapped[State] = mapped_column(portable_enum(State, "draft_state"), default=State.draft)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The listing's order: when it opened (or, still a draft, when it was written); keyset-paged.
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Titles, summaries, calls and article text, normalised for Persian (text.normalise), for search.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    original_file_key: Mapped[str | None] = mapped_column(sa.String(80))
+    original_file_name: Mapped[str | None] = mapped_column(sa.String(255))
+    original_file_type: Mapped[str | None] = mapped_column(sa.String(100))
+    original_file_size: Mapped[int | None]
+
+    agency: Mapped["Agency"] = relationship(lazy="joined")  # noqa: F821
+    drafting_unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+    texts: Mapped[dict[str, "DraftText"]] = relationship(
+        collection_class=attribute_keyed_dict("language"), cascade="all, delete-orphan", back_populates="draft"
+    )
+    articles: Mapped[list["Article"]] = relationship(
+        order_by="Article.position", cascade="all, delete-orphan", back_populates="draft"
+    )
+    consulted_articles: Mapped[list["ConsultedArticle"]] = relationship(
+        order_by="ConsultedArticle.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["WorkflowEvent"]] = relationship(
+        order_by="WorkflowEvent.id", cascade="all, delete-orphan", back_populates="draft"
+    )
+
+    __parent__ = None
+
+    @property
+    def __name__(self):
+        return str(self.id)
+
+    def __acl__(self):
+        from eparticipation.consultations.workflow import acl_for
+
+        return acl_for(self)
+
+    def __getitem__(self, name):
+        from eparticipation.resources import ArticleContainer
+
+        if name == "articles":
+            return ArticleContainer(None, name, self)
+        raise KeyError(name)
+
+    def is_accepting(self, now: datetime) -> bool:
+        """Participation is accepted in consultation, from the opening to the end."""
+        return self.state == State.consultation and self.opens_at <= now < self.closes_at
+
+    def days_left(self, now: datetime) -> int | None:
+        """Whole days until the end (a part of a day counts as a day), while in consultation."""
+        if self.state != State.consultation:
+            return None
+        return max(0, -((now - self.closes_at) // timedelta(days=1)))
+
+    def text(self, language: str, fallback: str = "fa") -> "DraftText | None":
+        return self.texts.get(language) or self.texts.get(fallback) or next(iter(self.texts.values()), None)
+
+
+class DraftText(Base):
+    """A draft's title, summary and call for participation in one language."""
+
+    __tablename__ = "draft_texts"
+    __table_args__ = (sa.UniqueConstraint("draft_id", "language", name="uq_draft_texts_draft_id_language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX), default="")
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    call: Mapped[str] = mapped_column(sa.Text, default="")
+
+    draft: Mapped[Draft] = relationship(back_populates="texts")
+
+
+class ArticleColumns:
+    number: Mapped[str] = mapped_column(sa.String(16))
+    position: Mapped[int]
+    chapter: Mapped[str | None] = mapped_column(sa.String(CHAPTER_MAX))
+    heading: Mapped[str] = mapped_column(sa.String(HEADING_MAX), default="")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+
+class Article(ArticleColumns, Base):
+    """An article (ماده) of the working text: the draft before opening, the final text once closed."""
+
+    __tablename__ = "articles"
+    __table_args__ = (sa.UniqueConstraint("draft_id", "number", name="uq_articles_draft_id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    draft: Mapped[Draft] = relationship(back_populates="articles")
+
+
+class ConsultedArticle(ArticleColumns, Base):
+    """An article as it was put to the public: copied when the consultation opens, never changed after.
+    Comments on an article point here, so they keep the words they were written about."""
+
+    __tablename__ = "consulted_articles"
+    __table_args__ = (sa.UniqueConstraint("draft_id", "number", name="uq_consulted_articles_draft_id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+
+
+class WorkflowEvent(Base):
+    """One transition of a draft: who, when, from, to, and why."""
+
+    __tablename__ = "workflow_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    transition: Mapped[str] = mapped_column(sa.String(32))
+    from_state: Mapped[State] = mapped_column(portable_enum(State, "from_state"))
+    to_state: Mapped[State] = mapped_column(portable_enum(State, "to_state"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))  # None: the system
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    draft: Mapped[Draft] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()  # noqa: F821

@@ -1,0 +1,125 @@
+"""Rules about drafts that views and scripts share: the search index, the listing query, the importer's
+result turned into articles, and the clock's tick."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from eparticipation.accounts.models import Role
+from eparticipation.consultations.models import Article, Draft, DocumentType, State
+from eparticipation.text import normalise, search_pattern
+
+PAGE_SIZE = 20
+
+
+def refresh_search_text(draft: Draft):
+    """Keep the normalised text that search looks in: titles, summaries, calls and articles, all languages."""
+    parts = []
+    for text in draft.texts.values():
+        parts += [text.title, text.summary, text.call]
+    for article in draft.articles:
+        parts += [article.chapter or "", article.heading, article.text, *article.notes]
+    draft.search_text = normalise("\n".join(part for part in parts if part))
+
+
+def articles_from_import(result) -> list[Article]:
+    return [
+        Article(number=a.number, position=position, chapter=a.chapter, heading=a.heading, text=a.text,
+                notes=list(a.notes))
+        for position, a in enumerate(result.articles, start=1)
+    ]
+
+
+@dataclass
+class Filters:
+    agency: str = ""
+    document_type: str = ""
+    state: str = ""
+    open_now: bool = False
+    closing_soon: bool = False
+    q: str = ""
+    after: str = ""  # the keyset cursor: "<listed_at ISO>_<id>" of the last draft of the previous page
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(
+            agency=params.get("agency", "")[:32],
+            document_type=params.get("type", "") if params.get("type", "") in DocumentType.__members__ else "",
+            state=params.get("state", "") if params.get("state", "") in State.__members__ else "",
+            open_now=params.get("open") == "1",
+            closing_soon=params.get("closing") == "1",
+            q=params.get("q", "")[:200],
+            after=params.get("after", "")[:80],
+        )
+
+
+def visible_drafts(request):
+    """Drafts this user may see: every opened one, and unopened ones of their agencies (all for auditors)."""
+    user = request.identity
+    if user is not None and user.has_role(Role.auditor):
+        return sa.true()
+    staff_of = [g.agency_id for g in user.grants if g.agency_id is not None] if user is not None else []
+    return sa.or_(Draft.state != State.draft, Draft.agency_id.in_(staff_of))
+
+
+def list_drafts(request, filters: Filters):
+    """One page of the listing, newest first, keyset-paged so that deep pages cost what the first does.
+    Returns (drafts, cursor of the next page or None)."""
+    from eparticipation.agencies.models import Agency
+
+    now = request.now
+    query = (
+        sa.select(Draft)
+        .where(visible_drafts(request))
+        .options(selectinload(Draft.texts))
+        .order_by(Draft.listed_at.desc(), Draft.id.desc())
+        .limit(PAGE_SIZE + 1)
+    )
+    if filters.agency:
+        query = query.join(Agency, Agency.id == Draft.agency_id).where(Agency.code == filters.agency)
+    if filters.document_type:
+        query = query.where(Draft.document_type == DocumentType(filters.document_type))
+    if filters.state:
+        query = query.where(Draft.state == State(filters.state))
+    if filters.open_now or filters.closing_soon:
+        query = query.where(Draft.state == State.consultation, Draft.opens_at <= now, Draft.closes_at > now)
+    if filters.closing_soon:
+        query = query.where(Draft.closes_at <= now + timedelta(days=7))
+    pattern = search_pattern(filters.q)
+    if pattern:
+        query = query.where(Draft.search_text.like(pattern, escape="\\"))
+    cursor = parse_cursor(filters.after)
+    if cursor:
+        listed_at, draft_id = cursor
+        query = query.where(
+            sa.or_(Draft.listed_at < listed_at, sa.and_(Draft.listed_at == listed_at, Draft.id < draft_id))
+        )
+    drafts = request.dbsession.scalars(query).unique().all()
+    next_cursor = None
+    if len(drafts) > PAGE_SIZE:
+        drafts = drafts[:PAGE_SIZE]
+        last = drafts[-1]
+        next_cursor = f"{last.listed_at.isoformat()}_{last.id}"
+    return drafts, next_cursor
+
+
+def parse_cursor(text: str):
+    listed_at, _, draft_id = text.rpartition("_")
+    try:
+        return datetime.fromisoformat(listed_at), int(draft_id)
+    except ValueError:
+        return None
+
+
+def tick(request) -> list[Draft]:
+    """Close every consultation whose end has passed (run from cron by `eparticipation-tick`)."""
+    from eparticipation.consultations.workflow import close_if_ended
+
+    ended = request.dbsession.scalars(
+        sa.select(Draft).where(Draft.state == State.consultation, Draft.closes_at <= request.now).with_for_update(
+            skip_locked=True
+        )
+    ).all()
+    return [draft for draft in ended if close_if_ended(draft, request)]

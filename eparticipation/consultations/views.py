@@ -1,0 +1,485 @@
+"""Pages of drafts: the public listing and draft page, writing a draft and its articles, importing its text,
+its original file, the workflow steps, the history, and the comparison of consulted and final text."""
+
+from datetime import timedelta
+
+import colander
+import deform
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config, view_defaults
+from sqlalchemy.orm import selectinload
+
+from eparticipation.agencies.models import Agency
+from eparticipation.consultations import importer, services, workflow
+from eparticipation.consultations.models import Article, Draft, DraftText, DocumentType, State, WorkflowEvent
+from eparticipation.consultations.schemas import (
+    DOCUMENT_TYPE_LABELS,
+    ArticleSchema,
+    ExtendSchema,
+    ImportSchema,
+    OpenSchema,
+    PublishSchema,
+    WithdrawSchema,
+    draft_schema,
+    split_notes,
+)
+from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
+from eparticipation.forms import CSRFSchema, FormView, UploadTmpStore
+from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.permissions import Permissions
+from eparticipation.resources import ArticleContainer, ConsultationContainer
+
+STATE_LABELS = {
+    State.draft: _("Draft"),
+    State.consultation: _("In consultation"),
+    State.closed: _("Closed"),
+    State.published: _("Published"),
+}
+
+
+def draft_url(request, draft, *elements):
+    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)))
+
+
+def presentation(request):
+    """What every draft template needs to name things."""
+    return {
+        "state_labels": STATE_LABELS,
+        "type_labels": DOCUMENT_TYPE_LABELS,
+        "language_labels": LANGUAGE_LABELS,
+        "draft_url": lambda draft, *elements: draft_url(request, draft, *elements),
+    }
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+@view_config(context=ConsultationContainer, renderer="consultations/list.jinja2", permission=Permissions.SiteView)
+def listing(context, request):
+    filters = services.Filters.from_params(request.params)
+    drafts, next_cursor = services.list_drafts(request, filters)
+    agencies = request.dbsession.scalars(sa.select(Agency).order_by(Agency.code)).all()
+    next_params = None
+    if next_cursor:
+        next_params = {k: v for k, v in request.params.items() if k != "after"} | {"after": next_cursor}
+    return {
+        "drafts": drafts,
+        "filters": filters,
+        "agencies": agencies,
+        "agency_names": {a.id: a.name(request.locale_name) for a in agencies},
+        "next_params": next_params,
+        "document_types": list(DocumentType),
+        "states": [s for s in State if s != State.draft],
+        **presentation(request),
+    }
+
+
+@view_config(context=Draft, renderer="consultations/draft.jinja2", permission=Permissions.DraftView)
+def draft_page(context, request):
+    draft = context
+    can_edit_articles = request.has_permission(Permissions.ArticleEdit, draft)
+    return {
+        "draft": draft,
+        "texts": article_sections(draft, can_edit_articles),
+        "timeline": timeline(draft),
+        "days_left": draft.days_left(request.now),
+        "transitions": workflow.offered_transitions(draft, request),
+        "can_edit": request.has_permission(Permissions.DraftEdit, draft),
+        "can_edit_articles": can_edit_articles,
+        "can_see_history": request.has_permission(Permissions.DraftHistory, draft),
+        "show_comparison": draft.state == State.published,
+        "languages": sorted(draft.texts, key=lambda lang: (lang != request.locale_name, lang != "fa", lang)),
+        **presentation(request),
+    }
+
+
+def article_sections(draft: Draft, can_edit_articles: bool):
+    """(heading, articles, editable) for each text the page shows: the working draft before opening;
+    the consulted text during and after the consultation, with the final text being prepared beside it
+    for the agency's editors; the final text once published (the comparison shows what changed)."""
+    if draft.state == State.draft:
+        return [(_("Articles"), draft.articles, can_edit_articles)]
+    if draft.state == State.published:
+        return [(_("Final text"), draft.articles, False)]
+    sections = [(_("The text put to consultation"), draft.consulted_articles, False)]
+    if draft.state == State.closed and can_edit_articles:
+        sections.append((_("Final text (in preparation)"), draft.articles, True))
+    return sections
+
+
+def timeline(draft: Draft):
+    """The draft's states with their dates, for the page's timeline."""
+    steps = [(State.draft, draft.created_at, True)]
+    steps.append((State.consultation, draft.opens_at, draft.opens_at is not None))
+    steps.append((State.closed, draft.closed_at or draft.closes_at, draft.closed_at is not None))
+    steps.append((State.published, draft.published_at, draft.published_at is not None))
+    return steps
+
+
+@view_config(context=Draft, name="history", renderer="consultations/history.jinja2",
+             permission=Permissions.DraftHistory)
+def history(context, request):
+    events = request.dbsession.scalars(
+        sa.select(WorkflowEvent).where(WorkflowEvent.draft_id == context.id)
+        .options(selectinload(WorkflowEvent.actor)).order_by(WorkflowEvent.id)
+    ).all()
+    return {"draft": context, "events": events, **presentation(request)}
+
+
+@view_config(context=Draft, name="compare", renderer="consultations/compare.jinja2", permission=Permissions.DraftView)
+def compare(context, request):
+    from eparticipation.consultations.compare import ArticleText, compare_articles, summary
+
+    if context.state != State.published:
+        raise HTTPNotFound()
+
+    def as_text(articles):
+        return [ArticleText(a.number, a.heading, a.text, tuple(a.notes)) for a in articles]
+
+    changes = compare_articles(as_text(context.consulted_articles), as_text(context.articles))
+    return {"draft": context, "changes": changes, "counts": summary(changes), **presentation(request)}
+
+
+@view_config(context=Draft, name="original", permission=Permissions.DraftView, request_method="GET")
+def original_file(context, request):
+    if not context.original_file_key:
+        raise HTTPNotFound()
+    response = request.response
+    response.body = request.files.read(context.original_file_key)
+    response.content_type = context.original_file_type
+    extension = EXTENSIONS.get(context.original_file_type, "")
+    response.content_disposition = f'attachment; filename="draft-{context.id}{extension}"'
+    return response
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+
+def apply_draft_form(draft: Draft, appstruct, languages):
+    draft.document_type = DocumentType(appstruct["document_type"])
+    draft.drafting_unit_id = appstruct["drafting_unit_id"]
+    for language in languages:
+        values = appstruct[language]
+        text = draft.texts.get(language)
+        if text is None:
+            draft.texts[language] = text = DraftText(language=language)
+        text.title, text.summary, text.call = values["title"], values["summary"], values["call"]
+
+
+class DraftFormView(FormView):
+    formid = "draft"
+
+    @property
+    def languages(self):
+        return self.request.registry.settings["eparticipation.required_languages"]
+
+    def form(self):
+        self.schema = lambda: draft_schema(self.languages)
+        return super().form()
+
+
+@view_config(context=Agency, name="new-draft", renderer="consultations/form.jinja2", permission=Permissions.DraftAdd)
+class DraftAddView(DraftFormView):
+    buttons = (("add", _("Create the draft")),)
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, title=_("New draft"), subtitle=self.context.name(self.request.locale_name))
+
+    def save(self, appstruct):
+        request = self.request
+        draft = Draft(agency_id=self.context.id, created_by_id=request.identity.id, created_at=request.now,
+                      updated_at=request.now, listed_at=request.now, state=State.draft)
+        apply_draft_form(draft, appstruct, self.languages)
+        services.refresh_search_text(draft)
+        request.dbsession.add(draft)
+        request.dbsession.flush()
+        flash(request, _("The draft is created. Add its articles, or import its text."))
+        return HTTPSeeOther(draft_url(request, draft))
+
+
+@view_config(context=Draft, name="edit", renderer="consultations/form.jinja2", permission=Permissions.DraftEdit)
+class DraftEditView(DraftFormView):
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, title=_("Edit the draft"), draft=self.context)
+
+    def appstruct(self):
+        draft = self.context
+        values = {"document_type": draft.document_type.value, "drafting_unit_id": draft.drafting_unit_id}
+        for language in self.languages:
+            text = draft.texts.get(language)
+            values[language] = {"title": text.title, "summary": text.summary, "call": text.call} if text else {}
+        return values
+
+    def save(self, appstruct):
+        apply_draft_form(self.context, appstruct, self.languages)
+        self.context.updated_at = self.request.now
+        services.refresh_search_text(self.context)
+        flash(self.request, _("The draft is saved."))
+        return HTTPSeeOther(draft_url(self.request, self.context))
+
+
+def validate_number_unused(draft, article=None):
+    def validator(form, value):
+        taken = {a.number for a in draft.articles if a is not article}
+        if value["number"] in taken:
+            raise colander.Invalid(form["number"], _("Another article already has this number."))
+
+    return validator
+
+
+class ArticleFormView(FormView):
+    schema = ArticleSchema
+    formid = "article"
+
+    @property
+    def draft(self):
+        return self.context.__parent__ if isinstance(self.context, ArticleContainer) else self.context.__parent__.__parent__
+
+    def form(self):
+        form = super().form()
+        form.schema.validator = validate_number_unused(self.draft, self.context if isinstance(self.context, Article) else None)
+        return form
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, title=self.title, draft=self.draft)
+
+    def finish(self, message):
+        self.draft.updated_at = self.request.now
+        services.refresh_search_text(self.draft)
+        flash(self.request, message)
+        return HTTPSeeOther(draft_url(self.request, self.draft) + f"#article-{self.number}")
+
+
+@view_config(context=ArticleContainer, name="add", renderer="consultations/form.jinja2",
+             permission=Permissions.ArticleEdit)
+class ArticleAddView(ArticleFormView):
+    title = _("New article")
+    buttons = (("add", _("Add the article")),)
+
+    def appstruct(self):
+        numbers = [int(a.number) for a in self.draft.articles if a.number.isdigit()]
+        return {"number": str(max(numbers, default=0) + 1)}
+
+    def save(self, appstruct):
+        self.number = appstruct["number"]
+        articles = self.draft.articles
+        articles.append(Article(
+            number=appstruct["number"], chapter=appstruct["chapter"], heading=appstruct["heading"],
+            text=appstruct["text"], notes=split_notes(appstruct["notes"]),
+            position=max((a.position for a in articles), default=0) + 1,
+        ))
+        return self.finish(_("The article is added."))
+
+
+@view_config(context=Article, name="edit", renderer="consultations/form.jinja2", permission=Permissions.ArticleEdit)
+class ArticleEditView(ArticleFormView):
+    title = _("Edit the article")
+
+    def appstruct(self):
+        a = self.context
+        return {"number": a.number, "chapter": a.chapter or "", "heading": a.heading, "text": a.text,
+                "notes": "\n\n".join(a.notes)}
+
+    def save(self, appstruct):
+        article = self.context
+        self.number = article.number = appstruct["number"]
+        article.chapter, article.heading, article.text = appstruct["chapter"], appstruct["heading"], appstruct["text"]
+        article.notes = split_notes(appstruct["notes"])
+        return self.finish(_("The article is saved."))
+
+
+@view_config(context=Article, name="delete", request_method="POST", permission=Permissions.ArticleEdit)
+def delete_article(context, request):
+    draft = context.__parent__.__parent__
+    draft.articles.remove(context)
+    draft.updated_at = request.now
+    services.refresh_search_text(draft)
+    flash(request, _("The article is removed."))
+    return HTTPSeeOther(draft_url(request, draft))
+
+
+@view_config(context=Draft, name="import", renderer="consultations/import.jinja2", permission=Permissions.ArticleEdit)
+class ImportView(FormView):
+    """Paste or upload the text; see how it was split; then replace the articles with it."""
+
+    schema = ImportSchema
+    formid = "import"
+    buttons = (("preview", _("Show how the text is split")),)
+
+    def form(self):
+        form = super().form()
+        form.schema.add(colander.SchemaNode(
+            deform.FileData(), name="docx", title=_("Or upload a Word file (.docx)"), missing=None,
+            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".docx"),
+            validator=self.validate_docx,
+        ))
+        form.schema.validator = self.validate_something_given
+        return form
+
+    def validate_docx(self, node, value):
+        limit = self.request.registry.settings["eparticipation.upload_max_bytes"]
+        data = value["fp"].read()
+        value["data"] = data
+        if len(data) > limit:
+            raise colander.Invalid(node, _("The file is larger than the limit of ${size} MB.",
+                                           mapping={"size": limit // (1024 * 1024)}))
+        if sniff(data) != DOCX:
+            raise colander.Invalid(node, _("This file is not a Word (.docx) document."))
+
+    def validate_something_given(self, form, value):
+        if not value["text"] and not value.get("docx"):
+            raise colander.Invalid(form["text"], _("Paste the text or choose a file."))
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, draft=self.context, **extra)
+
+    def save(self, appstruct):
+        text = appstruct["text"]
+        if appstruct.get("docx"):
+            try:
+                text = importer.read_docx(appstruct["docx"]["data"])
+            except importer.NotADocument:
+                self.request.response.status_int = 400
+                return self.page(self.form().render(), error=_("This file is not a Word (.docx) document."))
+        result = importer.parse_text(text)
+        return self.page(None, result=result, text=text, note_count=sum(len(a.notes) for a in result.articles))
+
+
+@view_config(context=Draft, name="import", request_param="confirm", request_method="POST",
+             renderer="consultations/import.jinja2", permission=Permissions.ArticleEdit)
+def import_confirm(context, request):
+    result = importer.parse_text(request.POST.get("text", ""))
+    if not result.articles:
+        flash(request, _("There was no text to import."), "danger")
+        return HTTPSeeOther(draft_url(request, context, "import"))
+    context.articles = services.articles_from_import(result)
+    if result.title:
+        text = context.texts.get("fa")
+        if text is not None and not text.title:
+            text.title = result.title[:300]
+    context.updated_at = request.now
+    request.dbsession.flush()
+    services.refresh_search_text(context)
+    flash(request, _("${count} articles are imported.", mapping={"count": len(result.articles)}))
+    return HTTPSeeOther(draft_url(request, context))
+
+
+@view_config(context=Draft, name="attach", renderer="consultations/form.jinja2", permission=Permissions.DraftEdit)
+class AttachView(FormView):
+    formid = "attach"
+    buttons = (("attach", _("Attach the file")),)
+
+    def schema(self):
+        schema = CSRFSchema()
+        schema.add(colander.SchemaNode(
+            deform.FileData(), name="file", title=_("The original document (PDF or DOCX)"),
+            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".pdf,.docx"), validator=self.validate,
+        ))
+        return schema
+
+    def validate(self, node, value):
+        limit = self.request.registry.settings["eparticipation.upload_max_bytes"]
+        data = value["fp"].read()
+        value["data"] = data
+        if len(data) > limit:
+            raise colander.Invalid(node, _("The file is larger than the limit of ${size} MB.",
+                                           mapping={"size": limit // (1024 * 1024)}))
+        if sniff(data) not in (PDF, DOCX):
+            raise colander.Invalid(node, _("Only PDF and Word (.docx) documents can be attached; this file is neither."))
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, title=_("Attach the original document"), draft=self.context)
+
+    def save(self, appstruct):
+        upload, draft = appstruct["file"], self.context
+        draft.original_file_key = self.request.files.save(upload["data"])
+        draft.original_file_type = sniff(upload["data"])
+        draft.original_file_name = (upload.get("filename") or "")[:255]
+        draft.original_file_size = len(upload["data"])
+        draft.updated_at = self.request.now
+        flash(self.request, _("The file is attached."))
+        return HTTPSeeOther(draft_url(self.request, draft))
+
+
+# --- the workflow steps -------------------------------------------------------------------------------
+
+
+class TransitionView(FormView):
+    """A workflow step: a form (dates, a reason), the transition's guards, and the refusal's reasons."""
+
+    transition_name: str
+    formid = "transition"
+
+    @property
+    def transition(self):
+        return workflow.TRANSITIONS[self.transition_name]
+
+    @property
+    def buttons(self):
+        return (("confirm", self.transition.title),)
+
+    def page(self, rendered_form, **extra):
+        problems = extra.pop("problems", None)
+        if problems is None and self.request.method == "GET":
+            problems = [p for p in workflow.check(self.context, self.request, self.transition_name, **self.preview_params())]
+        return super().page(rendered_form, draft=self.context, transition=self.transition, problems=problems or [],
+                            **presentation(self.request), **extra)
+
+    def preview_params(self):
+        """Parameters to run the guards with before the form is filled (dates are checked on submission)."""
+        return {}
+
+    def save(self, appstruct):
+        try:
+            workflow.make_transition(self.context, self.request, self.transition_name, **appstruct)
+        except workflow.TransitionRefused as refusal:
+            self.request.response.status_int = 400
+            return self.page(self.form().render(self.resubmitted(appstruct)), problems=refusal.problems)
+        flash(self.request, self.done_message)
+        return HTTPSeeOther(draft_url(self.request, self.context))
+
+    def resubmitted(self, appstruct):
+        return appstruct
+
+
+@view_config(context=Draft, name="open", renderer="consultations/transition.jinja2", permission=Permissions.DraftOpen)
+class OpenView(TransitionView):
+    transition_name = "open"
+    schema = OpenSchema
+    done_message = _("The consultation is open.")
+
+    def preview_params(self):
+        today = workflow.local_date(self.request.now)
+        days = self.request.registry.settings["eparticipation.min_consultation_days"]
+        return {"start": today, "end": today + timedelta(days=days)}
+
+
+@view_config(context=Draft, name="extend", renderer="consultations/transition.jinja2",
+             permission=Permissions.DraftExtend)
+class ExtendView(TransitionView):
+    transition_name = "extend"
+    schema = ExtendSchema
+    done_message = _("The consultation is extended.")
+
+    def appstruct(self):
+        return {"end": workflow.last_day(self.context)}
+
+    def preview_params(self):
+        return {"end": workflow.last_day(self.context) + timedelta(days=1)}
+
+
+@view_config(context=Draft, name="withdraw", renderer="consultations/transition.jinja2",
+             permission=Permissions.DraftWithdraw)
+class WithdrawView(TransitionView):
+    transition_name = "withdraw"
+    schema = WithdrawSchema
+    done_message = _("The consultation is withdrawn.")
+
+
+@view_config(context=Draft, name="publish", renderer="consultations/transition.jinja2",
+             permission=Permissions.DraftPublish)
+class PublishView(TransitionView):
+    transition_name = "publish"
+    schema = PublishSchema
+    done_message = _("The outcome is published.")

@@ -1,0 +1,281 @@
+"""The workflow of a draft (DESIGN §4): draft → consultation → closed → published.
+
+One module holds the states' permissions, the transitions, their guards and their effects.
+The ACL of a draft is computed from this table at request time, so changing the workflow needs no
+data migration. Later parts of the system add guards with `config.add_workflow_guard(name, guard)`
+and react to `DraftTransitioned` events.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Callable
+
+from pyramid.authorization import DENY_ALL, Allow, Everyone
+from pyramid.i18n import TranslationString
+
+from eparticipation.accounts.models import Role
+from eparticipation.consultations.models import ConsultedArticle, Draft, State, WorkflowEvent
+from eparticipation.i18n import DISPLAY_TIMEZONE, LANGUAGE_LABELS, _
+from eparticipation.permissions import Permissions as P
+from eparticipation.security import agency_principal, role_principal
+
+# What each role may do to a draft in each state. Every state's ACL ends in DENY_ALL: nothing is
+# inherited from the agency or the site, so a permission not listed here does not exist.
+STATE_PERMISSIONS = {
+    State.draft: {
+        Role.editor: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory),
+        Role.coordinator: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory, P.DraftOpen),
+        Role.auditor: (P.DraftView, P.DraftHistory),
+    },
+    State.consultation: {
+        Everyone: (P.DraftView,),
+        Role.editor: (P.DraftHistory,),
+        Role.coordinator: (P.DraftHistory, P.DraftExtend, P.DraftWithdraw),
+        Role.auditor: (P.DraftHistory,),
+    },
+    State.closed: {
+        Everyone: (P.DraftView,),
+        Role.editor: (P.ArticleEdit, P.DraftHistory),
+        Role.coordinator: (P.DraftHistory, P.DraftPublish),
+        Role.auditor: (P.DraftHistory,),
+    },
+    State.published: {
+        Everyone: (P.DraftView,),
+        Role.editor: (P.DraftHistory,),
+        Role.coordinator: (P.DraftHistory,),
+        Role.auditor: (P.DraftHistory,),
+    },
+}
+
+
+def acl_for(draft: Draft) -> list:
+    acl = []
+    for who, permissions in STATE_PERMISSIONS[draft.state].items():
+        if who == Everyone:
+            principal = Everyone
+        elif who.is_agency_role:
+            principal = agency_principal(draft.agency_id, who)
+        else:
+            principal = role_principal(who)
+        acl.extend((Allow, principal, permission) for permission in permissions)
+    acl.append(DENY_ALL)
+    return acl
+
+
+class TransitionRefused(Exception):
+    def __init__(self, problems: list[TranslationString]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+# A guard looks at the draft and the transition's parameters and returns the problems it finds.
+Guard = Callable[..., list[TranslationString]]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: State
+    target: State
+    permission: P | None  # None: only the system makes it (the clock closing a consultation)
+    title: TranslationString
+    needs_reason: bool = False
+    guards: tuple[Guard, ...] = field(default=())
+
+
+# --- guards -------------------------------------------------------------------------------------------
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(DISPLAY_TIMEZONE).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight in Tehran, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=DISPLAY_TIMEZONE)
+
+
+def last_day(draft: Draft) -> date:
+    """The last day on which the consultation is open (it closes at the following midnight)."""
+    return local_date(draft.closes_at - timedelta(microseconds=1))
+
+
+def required_languages_present(draft, request, **params):
+    problems = []
+    labels = {"title": _("title"), "summary": _("summary"), "call": _("call for participation")}
+    for language in request.registry.settings["eparticipation.required_languages"]:
+        text = draft.texts.get(language)
+        for attribute, label in labels.items():
+            if text is None or not getattr(text, attribute).strip():
+                problems.append(_("The ${part} in ${language} is missing.",
+                                  mapping={"part": label, "language": LANGUAGE_LABELS.get(language, language)}))
+    return problems
+
+
+def has_articles(draft, request, **params):
+    return [] if draft.articles else [_("The draft has no articles yet.")]
+
+
+def dates_allow_opening(draft, request, start: date, end: date, **params):
+    minimum = request.registry.settings["eparticipation.min_consultation_days"]
+    problems = []
+    if start < local_date(request.now):
+        problems.append(_("The consultation cannot start in the past."))
+    if end < start + timedelta(days=minimum):
+        problems.append(
+            _("The consultation must last at least ${days} days: end it on ${date} or later.",
+              mapping={"days": minimum, "date": start + timedelta(days=minimum)})
+        )
+    return problems
+
+
+def end_moves_later(draft, request, end: date, **params):
+    if end <= last_day(draft):
+        return [_("An extension must move the end later than ${date}.", mapping={"date": last_day(draft)})]
+    return []
+
+
+def end_has_passed(draft, request, **params):
+    return [] if request.now >= draft.closes_at else [_("The consultation has not reached its end yet.")]
+
+
+def end_not_passed(draft, request, **params):
+    return [_("The consultation has already ended.")] if request.now >= draft.closes_at else []
+
+
+# --- effects ------------------------------------------------------------------------------------------
+
+
+def open_consultation(draft, request, start: date, end: date, **params):
+    draft.opens_at = max(start_of_day(start), request.now) if start == local_date(request.now) else start_of_day(start)
+    draft.closes_at = start_of_day(end + timedelta(days=1))
+    draft.listed_at = draft.opens_at
+    # The consulted text is frozen: a copy that the final text is later compared with.
+    draft.consulted_articles = [
+        ConsultedArticle(
+            number=a.number, position=a.position, chapter=a.chapter, heading=a.heading, text=a.text, notes=list(a.notes)
+        )
+        for a in draft.articles
+    ]
+    return {"opens_at": draft.opens_at.isoformat(), "closes_at": draft.closes_at.isoformat()}
+
+
+def extend_consultation(draft, request, end: date, **params):
+    before = draft.closes_at
+    draft.closes_at = start_of_day(end + timedelta(days=1))
+    return {"closes_at_before": before.isoformat(), "closes_at": draft.closes_at.isoformat()}
+
+
+def close_consultation(draft, request, reason=None, **params):
+    draft.closed_at = request.now
+    if reason:
+        draft.withdrawal_reason = reason
+    return {}
+
+
+def publish(draft, request, **params):
+    draft.published_at = request.now
+    return {}
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("open", State.draft, State.consultation, P.DraftOpen, _("Open the consultation"),
+                   guards=(required_languages_present, has_articles, dates_allow_opening)),
+        Transition("extend", State.consultation, State.consultation, P.DraftExtend, _("Extend the consultation"),
+                   needs_reason=True, guards=(end_not_passed, end_moves_later)),
+        Transition("withdraw", State.consultation, State.closed, P.DraftWithdraw, _("Withdraw the consultation"),
+                   needs_reason=True, guards=(end_not_passed,)),
+        Transition("close", State.consultation, State.closed, None, _("Close the consultation"),
+                   guards=(end_has_passed,)),
+        Transition("publish", State.closed, State.published, P.DraftPublish, _("Publish the outcome")),
+    )
+}
+EFFECTS = {
+    "open": open_consultation,
+    "extend": extend_consultation,
+    "withdraw": close_consultation,
+    "close": close_consultation,
+    "publish": publish,
+}
+
+
+class DraftTransitioned:
+    """Sent after every transition, in the same transaction (for audit, notifications, syndication)."""
+
+    def __init__(self, draft: Draft, event: WorkflowEvent, request):
+        self.draft = draft
+        self.event = event
+        self.request = request
+
+
+def guards_of(registry, transition: Transition) -> list[Guard]:
+    return list(transition.guards) + registry.get("workflow_guards", {}).get(transition.name, [])
+
+
+def offered_transitions(draft: Draft, request) -> list[Transition]:
+    """The transitions this user may make now: the UI offers only these."""
+    return [
+        t for t in TRANSITIONS.values()
+        if t.source == draft.state and t.permission is not None and request.has_permission(t.permission, draft)
+    ]
+
+
+def check(draft: Draft, request, name: str, **params) -> list[TranslationString]:
+    transition = TRANSITIONS[name]
+    if draft.state != transition.source:
+        return [_("This step is not possible while the draft is in this state.")]
+    problems = []
+    for guard in guards_of(request.registry, transition):
+        problems.extend(guard(draft, request, **params))
+    return problems
+
+
+def make_transition(draft: Draft, request, name: str, reason: str | None = None, **params) -> WorkflowEvent:
+    """Check the guards, change the state, record who did it and why, and tell the subscribers.
+    The caller has checked the permission (views) or is the system (the clock)."""
+    transition = TRANSITIONS[name]
+    if transition.needs_reason and not (reason or "").strip():
+        raise TransitionRefused([_("Give the reason for this step.")])
+    problems = check(draft, request, name, **params)
+    if problems:
+        raise TransitionRefused(problems)
+    details = EFFECTS[name](draft, request, reason=reason, **params)
+    event = WorkflowEvent(
+        transition=name,
+        from_state=draft.state,
+        to_state=transition.target,
+        # The clock's transitions are the system's, whoever's visit noticed that the end had passed.
+        actor_id=request.identity.id if request.identity is not None and transition.permission else None,
+        at=request.now,
+        reason=reason,
+        details=details,
+    )
+    draft.state = transition.target
+    draft.updated_at = request.now
+    draft.events.append(event)
+    request.registry.notify(DraftTransitioned(draft, event, request))
+    return event
+
+
+def close_if_ended(draft: Draft, request) -> bool:
+    """W3: a consultation whose end has passed is closed, by the clock's tick or by the first visit after it."""
+    if draft.state == State.consultation and request.now >= draft.closes_at:
+        make_transition(draft, request, "close")
+        return True
+    return False
+
+
+def add_workflow_guard(config, transition_name: str, guard: Guard):
+    if transition_name not in TRANSITIONS:
+        raise ValueError(f"no transition called {transition_name!r}")
+
+    def register():
+        config.registry.setdefault("workflow_guards", {}).setdefault(transition_name, []).append(guard)
+
+    config.action(("workflow_guard", transition_name, guard), register)
+
+
+def includeme(config):
+    config.add_directive("add_workflow_guard", add_workflow_guard)
