@@ -57,6 +57,26 @@ class UploadTmpStore(dict):
         return None
 
 
+def upload_validator(request, allowed_types: set[str], refusal):
+    """Checks an upload's size against the site's limit and its type from its content (files.sniff),
+    then keeps its bytes in `value["data"]`."""
+
+    def validator(node, value):
+        from eparticipation.files import sniff
+
+        limit = request.registry.settings["eparticipation.upload_max_bytes"]
+        data = value["fp"].read(limit + 1)
+        if len(data) > limit:
+            raise colander.Invalid(
+                node, _("The file is larger than the limit of ${size} MB.", mapping={"size": limit // (1024 * 1024)})
+            )
+        if sniff(data) not in allowed_types:
+            raise colander.Invalid(node, refusal)
+        value["data"] = data
+
+    return validator
+
+
 def button(name, title, css_class="btn-primary"):
     return deform.Button(name=name, title=title, css_class=css_class)
 

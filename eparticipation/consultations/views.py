@@ -25,7 +25,7 @@ from eparticipation.consultations.schemas import (
     split_notes,
 )
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
-from eparticipation.forms import CSRFSchema, FormView, UploadTmpStore
+from eparticipation.forms import CSRFSchema, FormView, UploadTmpStore, upload_validator
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
@@ -303,29 +303,17 @@ def delete_article(context, request):
 class ImportView(FormView):
     """Paste or upload the text; see how it was split; then replace the articles with it."""
 
-    schema = ImportSchema
     formid = "import"
     buttons = (("preview", _("Show how the text is split")),)
 
-    def form(self):
-        form = super().form()
-        form.schema.add(colander.SchemaNode(
+    def schema(self):
+        schema = ImportSchema(validator=self.validate_something_given)
+        schema.add(colander.SchemaNode(
             deform.FileData(), name="docx", title=_("Or upload a Word file (.docx)"), missing=None,
             widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".docx"),
-            validator=self.validate_docx,
+            validator=upload_validator(self.request, {DOCX}, _("This file is not a Word (.docx) document.")),
         ))
-        form.schema.validator = self.validate_something_given
-        return form
-
-    def validate_docx(self, node, value):
-        limit = self.request.registry.settings["eparticipation.upload_max_bytes"]
-        data = value["fp"].read()
-        value["data"] = data
-        if len(data) > limit:
-            raise colander.Invalid(node, _("The file is larger than the limit of ${size} MB.",
-                                           mapping={"size": limit // (1024 * 1024)}))
-        if sniff(data) != DOCX:
-            raise colander.Invalid(node, _("This file is not a Word (.docx) document."))
+        return schema
 
     def validate_something_given(self, form, value):
         if not value["text"] and not value.get("docx"):
@@ -353,7 +341,10 @@ def import_confirm(context, request):
     if not result.articles:
         flash(request, _("There was no text to import."), "danger")
         return HTTPSeeOther(draft_url(request, context, "import"))
-    context.articles = services.articles_from_import(result)
+    # The old articles go first: the new ones reuse their numbers, which are unique within a draft.
+    context.articles.clear()
+    request.dbsession.flush()
+    context.articles.extend(services.articles_from_import(result))
     if result.title:
         text = context.texts.get("fa")
         if text is not None and not text.title:
@@ -374,19 +365,12 @@ class AttachView(FormView):
         schema = CSRFSchema()
         schema.add(colander.SchemaNode(
             deform.FileData(), name="file", title=_("The original document (PDF or DOCX)"),
-            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".pdf,.docx"), validator=self.validate,
+            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".pdf,.docx"),
+            validator=upload_validator(
+                self.request, {PDF, DOCX}, _("Only PDF and Word (.docx) documents can be attached; this file is neither.")
+            ),
         ))
         return schema
-
-    def validate(self, node, value):
-        limit = self.request.registry.settings["eparticipation.upload_max_bytes"]
-        data = value["fp"].read()
-        value["data"] = data
-        if len(data) > limit:
-            raise colander.Invalid(node, _("The file is larger than the limit of ${size} MB.",
-                                           mapping={"size": limit // (1024 * 1024)}))
-        if sniff(data) not in (PDF, DOCX):
-            raise colander.Invalid(node, _("Only PDF and Word (.docx) documents can be attached; this file is neither."))
 
     def page(self, rendered_form, **extra):
         return super().page(rendered_form, title=_("Attach the original document"), draft=self.context)
