@@ -19,19 +19,27 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import docx
+from pyramid.i18n import TranslationString
 
-# Problems for the reviewer: module-level format strings, so they can be translated later.
-EMPTY_DOCUMENT = "The document has no text."
-DUPLICATE_ARTICLE = "Article {number} appears more than once."
-NUMBERING_GAP = "Article numbering jumps from {previous} to {number}."
-NUMBERING_START = "Article numbering starts at {number} instead of 1."
-NUMBERING_ORDER = "Article {number} comes after article {previous}; the numbering is out of order."
-MISSING_NUMBER = "An article heading has no number; it was imported as article {number}."
-NOTE_OUTSIDE_ARTICLE = "A note (تبصره) comes before any article; it was added to the preamble: “{excerpt}”."
-TEXT_OUTSIDE_ARTICLE = (
-    "Text under “{chapter}” comes before the chapter's first article; it was added to the preamble: “{excerpt}”."
+from eparticipation.i18n import _
+
+# Problems for the reviewer, as translation strings (shown in the editor's language).
+EMPTY_DOCUMENT = _("The document has no text.")
+DUPLICATE_ARTICLE = _("Article ${number} appears more than once.")
+NUMBERING_GAP = _("Article numbering jumps from ${previous} to ${number}.")
+NUMBERING_START = _("Article numbering starts at ${number} instead of 1.")
+NUMBERING_ORDER = _("Article ${number} comes after article ${previous}; the numbering is out of order.")
+MISSING_NUMBER = _("An article heading has no number; it was imported as article ${number}.")
+NOTE_OUTSIDE_ARTICLE = _("A note (تبصره) comes before any article; it was added to the preamble: “${excerpt}”.")
+TEXT_OUTSIDE_ARTICLE = _(
+    "Text under “${chapter}” comes before the chapter's first article; it was added to the preamble: “${excerpt}”."
 )
-NOT_A_DOCX = "The file is not a readable Word document (.docx)."
+NOT_A_DOCX = _("The file is not a readable Word document (.docx).")
+
+
+def problem(message: TranslationString, **mapping) -> TranslationString:
+    return TranslationString(message, mapping=mapping)
+
 
 EXCERPT_LENGTH = 40
 TITLE_MAX_LENGTH = 200
@@ -161,27 +169,27 @@ def parse_text(text: str) -> ImportResult:
             number = 1 if match["single"] else int(match["number"]) if match["number"] else None
             if number is not None:
                 if number in seen:
-                    problems.append(DUPLICATE_ARTICLE.format(number=number))
+                    problems.append(problem(DUPLICATE_ARTICLE, number=number))
                 elif previous is None and number != 1:
-                    problems.append(NUMBERING_START.format(number=number))
+                    problems.append(problem(NUMBERING_START, number=number))
                 elif previous is not None and number > previous + 1:
-                    problems.append(NUMBERING_GAP.format(previous=previous, number=number))
+                    problems.append(problem(NUMBERING_GAP, previous=previous, number=number))
                 elif previous is not None and number < previous:
-                    problems.append(NUMBERING_ORDER.format(previous=previous, number=number))
+                    problems.append(problem(NUMBERING_ORDER, previous=previous, number=number))
                 seen.add(number)
                 previous = number
             drafts.append(_Draft(number, match["heading"] or "", len(chapters) - 1 if chapters else None))
             target = drafts[-1].lines
         elif match := NOTE_RE.match(line):
             if target is preamble:
-                problems.append(NOTE_OUTSIDE_ARTICLE.format(excerpt=_excerpt(line)))
+                problems.append(problem(NOTE_OUTSIDE_ARTICLE, excerpt=_excerpt(line)))
                 preamble.append(line)
             else:
                 target = [match["text"]] if match["text"] else []
                 drafts[-1].notes.append(target)
         else:
             if target is preamble and drafts:
-                problems.append(TEXT_OUTSIDE_ARTICLE.format(chapter=chapters[-1], excerpt=_excerpt(line)))
+                problems.append(problem(TEXT_OUTSIDE_ARTICLE, chapter=chapters[-1], excerpt=_excerpt(line)))
             target.append(line)
 
     if not drafts:
@@ -195,7 +203,7 @@ def parse_text(text: str) -> ImportResult:
             while draft.number in seen:
                 draft.number += 1
             seen.add(draft.number)
-            problems.append(MISSING_NUMBER.format(number=draft.number))
+            problems.append(problem(MISSING_NUMBER, number=draft.number))
         last = draft.number
 
     articles = [

@@ -266,3 +266,31 @@ def test_transitions_need_post_and_a_csrf_token(testapp, dbsession, agency, peop
     app.post(f"/consultations/{draft.id}/withdraw", {"reason": "no token", "confirm": "confirm"}, status=400)
     app.get(f"/consultations/{draft.id}/withdraw", {"reason": "by GET", "confirm": "confirm"})
     assert draft.state == State.consultation
+
+
+def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, agency, people, app, clock):
+    from pyramid.config import Configurator
+
+    from eparticipation.consultations.workflow import DraftTransitioned
+    from eparticipation.i18n import _
+
+    heard = []
+    config = Configurator(registry=app.registry)
+    config.include("eparticipation.consultations.workflow")
+    config.add_workflow_guard("publish", lambda draft, request, **params: [_("The report is not finalised.")])
+    config.add_subscriber(heard.append, DraftTransitioned)
+    config.commit()
+    try:
+        draft = make_draft(dbsession, agency, state="closed", opens_at=NOW - timedelta(days=40),
+                           closes_at=NOW - timedelta(days=5))
+        app_ = as_user(testapp, "coordinator")
+        page = app_.get(f"/consultations/{draft.id}/publish")
+        assert "The report is not finalised." in page.text
+        page.forms["transition"].submit("confirm", status=400)
+        assert draft.state == State.closed and heard == []
+        app.registry["workflow_guards"]["publish"].clear()
+        app_.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+        assert [(e.draft, e.event.transition) for e in heard] == [(draft, "publish")]
+    finally:
+        app.registry["workflow_guards"].pop("publish", None)
+        app.registry.unregisterHandler(heard.append, (DraftTransitioned,))

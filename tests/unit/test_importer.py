@@ -15,6 +15,7 @@ from eparticipation.consultations.importer import (
     ImportedArticle,
     NotADocument,
     parse_docx,
+    problem,
     parse_text,
     read_docx,
 )
@@ -239,29 +240,29 @@ def test_missing_number_is_reported_and_generated():
         ("3", "ب", "دو"),
         ("2", "ج", "سه"),
     ]
-    assert result.problems == [MISSING_NUMBER.format(number=3)]
+    assert result.problems == [problem(MISSING_NUMBER, number=3)]
 
 
 def test_duplicate_numbers_are_reported():
     result = parse_text("ماده ۱ – الف\nماده ۲ – ب\nماده ۲ – ج\nماده ۳ – د")
 
     assert [a.number for a in result.articles] == ["1", "2", "2", "3"]
-    assert result.problems == ["Article 2 appears more than once."]
-    assert result.problems == [DUPLICATE_ARTICLE.format(number=2)]
+    assert [p.interpolate() for p in result.problems] == ["Article 2 appears more than once."]
+    assert result.problems == [problem(DUPLICATE_ARTICLE, number=2)]
 
 
 def test_gap_in_numbering_is_reported():
     result = parse_text("ماده ۱ – الف\nماده ۲ – ب\nماده ۴ – د")
 
     assert [a.number for a in result.articles] == ["1", "2", "4"]
-    assert result.problems == [NUMBERING_GAP.format(previous=2, number=4)]
-    assert "2" in result.problems[0] and "4" in result.problems[0]
+    assert result.problems == [problem(NUMBERING_GAP, previous=2, number=4)]
+    assert "2" in result.problems[0].interpolate() and "4" in result.problems[0].interpolate()
 
 
 def test_numbering_that_does_not_start_at_one_or_goes_back_is_reported():
     result = parse_text("ماده ۲ – ب\nماده ۳ – ج\nماده ۱ – الف")
 
-    assert result.problems == [
+    assert [p.interpolate() for p in result.problems] == [
         "Article numbering starts at 2 instead of 1.",
         "Article 1 comes after article 3; the numbering is out of order.",
     ]
@@ -271,7 +272,7 @@ def test_note_before_any_article_is_reported_and_kept():
     result = parse_text("عنوان\nتبصره – یادداشت سرگردان.\nماده ۱ – الف\nمتن")
 
     assert len(result.problems) == 1
-    assert result.problems[0].startswith("A note (تبصره) comes before any article")
+    assert result.problems[0].interpolate().startswith("A note (تبصره) comes before any article")
     assert result.preamble == "تبصره – یادداشت سرگردان."
     assert result.articles[0].notes == []
 
@@ -281,7 +282,7 @@ def test_text_between_a_chapter_and_its_first_article_is_reported_and_kept():
 
     assert result.articles[0].text == "متن"
     assert result.preamble == "توضیح فصل."
-    assert result.problems == [
+    assert [p.interpolate() for p in result.problems] == [
         "Text under “فصل دوم – اجرا” comes before the chapter's first article;"
         " it was added to the preamble: “توضیح فصل.”."
     ]
@@ -309,7 +310,7 @@ def test_empty_text():
     result = parse_text(" \n\u200c\n")
 
     assert (result.title, result.articles, result.structured) == (None, [], False)
-    assert result.problems == ["The document has no text."]
+    assert [p.interpolate() for p in result.problems] == ["The document has no text."]
 
 
 # .docx
