@@ -4,10 +4,10 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 import zope.sqlalchemy
+from pyramid_retry import mark_error_retryable
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
-from pyramid_retry import mark_error_retryable
 
 # Alembic's recommended naming convention, so every constraint has a stable name in migrations.
 NAMING_CONVENTION = {

@@ -57,6 +57,28 @@ class UploadTmpStore(dict):
         return None
 
 
+def length(maximum, minimum=0):
+    """A length check with the site's own (translated) messages."""
+    return colander.Length(
+        min=minimum,
+        max=maximum,
+        min_err=_("Enter at least ${min} characters."),
+        max_err=_("Enter at most ${max} characters."),
+    )
+
+
+def upload_node(request, name, title, accept, allowed_types, refusal, **kw):
+    """A file field whose upload is checked by `upload_validator`."""
+    return colander.SchemaNode(
+        deform.FileData(),
+        name=name,
+        title=title,
+        widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=accept),
+        validator=upload_validator(request, allowed_types, refusal),
+        **kw,
+    )
+
+
 def upload_validator(request, allowed_types: set[str], refusal):
     """Checks an upload's size against the site's limit and its type from its content (files.sniff),
     then keeps its bytes in `value["data"]`."""

@@ -6,7 +6,6 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from eparticipation import i18n
 from eparticipation.permissions import Permissions
 
-
 JINJA2_FILTERS = """
 datetime = eparticipation.i18n:datetime_filter
 date = eparticipation.i18n:date_filter

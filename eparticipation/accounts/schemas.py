@@ -17,7 +17,7 @@ from eparticipation.accounts.models import (
     StakeholderCategory,
 )
 from eparticipation.accounts.services import find_user_by_email, normalise_email
-from eparticipation.forms import CSRFSchema, optional_text, strip_text
+from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
 from eparticipation.i18n import _, localize_digits, to_latin_digits
 
@@ -165,7 +165,7 @@ def validate_unused_email(node, kw):
             raise colander.Invalid(node, _("An account with this e-mail address already exists; sign in instead."))
 
     return colander.All(
-        colander.Length(max=EMAIL_MAX, max_err=_("Enter at most ${max} characters.")),
+        length(EMAIL_MAX),
         colander.Email(msg=_("Enter a valid e-mail address.")),
         unused,
     )
@@ -176,12 +176,7 @@ def text_node(title, max_length, min_length=1, **kw):
         colander.String(),
         title=title,
         preparer=strip_text,
-        validator=colander.Length(
-            min=min_length,
-            max=max_length,
-            min_err=_("Enter at least ${min} characters."),
-            max_err=_("Enter at most ${max} characters."),
-        ),
+        validator=length(max_length, min_length),
         **kw,
     )
 
@@ -197,7 +192,7 @@ class ContactFields(colander.MappingSchema):
         colander.String(),
         title=_("Mobile number (optional)"),
         preparer=normalise_mobile,
-        validator=colander.All(colander.Length(max=MOBILE_MAX), validate_mobile),
+        validator=colander.All(length(MOBILE_MAX), validate_mobile),
         missing=None,
     )
 
@@ -242,7 +237,7 @@ class ProfileFields(colander.MappingSchema):
         title=_("Organisation (optional)"),
         description=_("The NGO, company or university you belong to, if any."),
         preparer=optional_text,
-        validator=colander.Length(max=ORGANISATION_MAX, max_err=_("Enter at most ${max} characters.")),
+        validator=length(ORGANISATION_MAX),
         missing=None,
     )
 
@@ -282,12 +277,12 @@ class LoginSchema(CSRFSchema):
         colander.String(),
         title=_("E-mail address"),
         preparer=strip_text,
-        validator=colander.Length(max=EMAIL_MAX, max_err=_("Enter at most ${max} characters.")),
+        validator=length(EMAIL_MAX),
         widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "username"}),
     )
     password = colander.SchemaNode(
         colander.String(),
         title=_("Password"),
-        validator=colander.Length(max=PASSWORD_MAX),
+        validator=length(PASSWORD_MAX),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
     )

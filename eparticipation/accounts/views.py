@@ -13,9 +13,9 @@ from eparticipation.accounts.schemas import (
     ROLE_LABELS,
     STAKEHOLDER_LABELS,
     LoginSchema,
-    display_birth_year,
     ProfileSchema,
     RegistrationSchema,
+    display_birth_year,
     residence_label,
 )
 from eparticipation.accounts.services import (

@@ -11,7 +11,6 @@ from eparticipation.forms import CSRFSchema
 from eparticipation.i18n import _
 
 
-
 @colander.deferred
 def role_widget(node, kw):
     translate = kw["request"].localizer.translate

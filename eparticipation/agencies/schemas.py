@@ -4,8 +4,15 @@ import colander
 import deform
 import sqlalchemy as sa
 
-from eparticipation.agencies.models import CODE_MAX, CODE_PATTERN, NAME_MAX, Agency, Unit, UnitKind
-from eparticipation.forms import CSRFSchema, strip_text
+from eparticipation.agencies.models import (
+    CODE_MAX,
+    CODE_PATTERN,
+    NAME_MAX,
+    Agency,
+    Unit,
+    UnitKind,
+)
+from eparticipation.forms import CSRFSchema, length, strip_text
 from eparticipation.i18n import _
 
 UNIT_KIND_LABELS = {
@@ -20,10 +27,7 @@ def name_node(title, column):
         request, context = kw["request"], kw["context"]
 
         def validator(node, value):
-            colander.Length(
-                min=2, max=NAME_MAX, min_err=_("Enter at least ${min} characters."),
-                max_err=_("Enter at most ${max} characters."),
-            )(node, value)
+            length(NAME_MAX, 2)(node, value)
             query = sa.select(Agency.id).where(column == value)
             if isinstance(context, Agency):
                 query = query.where(Agency.id != context.id)
@@ -120,10 +124,7 @@ def unit_name_node(title, column):
         request, agency = kw["request"], kw["context"]
 
         def validator(node, value):
-            colander.Length(
-                min=2, max=NAME_MAX, min_err=_("Enter at least ${min} characters."),
-                max_err=_("Enter at most ${max} characters."),
-            )(node, value)
+            length(NAME_MAX, 2)(node, value)
             query = sa.select(Unit.id).where(Unit.agency_id == agency.id, column == value)
             if request.dbsession.scalar(query) is not None:
                 raise colander.Invalid(node, _("This agency already has a unit with this name."))

@@ -7,8 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role, RoleGrant
 from eparticipation.agencies.models import Agency, Unit, UnitKind
+from eparticipation.agencies.schemas import (
+    UNIT_KIND_LABELS,
+    AgencyAddSchema,
+    AgencyEditSchema,
+    UnitSchema,
+)
 from eparticipation.consultations.models import Draft, State
-from eparticipation.agencies.schemas import UNIT_KIND_LABELS, AgencyAddSchema, AgencyEditSchema, UnitSchema
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions

@@ -20,7 +20,7 @@ from eparticipation.consultations.models import (
     TITLE_MAX,
     DocumentType,
 )
-from eparticipation.forms import CSRFSchema, optional_text, strip_text
+from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
 from eparticipation.i18n import LANGUAGE_LABELS, _, localize_digits, to_latin_digits
 
 DOCUMENT_TYPE_LABELS = {
@@ -30,13 +30,6 @@ DOCUMENT_TYPE_LABELS = {
     DocumentType.circular: _("Circular"),
     DocumentType.board_resolution: _("Board of trustees resolution"),
 }
-
-
-def length(maximum, minimum=0):
-    return colander.Length(
-        min=minimum, max=maximum,
-        min_err=_("Enter at least ${min} characters."), max_err=_("Enter at most ${max} characters."),
-    )
 
 
 class LocalDate(colander.SchemaType):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role
-from eparticipation.consultations.models import Article, Draft, DocumentType, State
+from eparticipation.consultations.models import Article, DocumentType, Draft, State
 from eparticipation.text import normalise, search_pattern
 
 PAGE_SIZE = 20
@@ -22,6 +22,12 @@ def refresh_search_text(draft: Draft):
     for article in draft.articles:
         parts += [article.chapter or "", article.heading, article.text, *article.notes]
     draft.search_text = normalise("\n".join(part for part in parts if part))
+
+
+def record_change(draft: Draft, now: datetime):
+    """After an edit of a draft's texts or articles: when it changed, and what search finds in it."""
+    draft.updated_at = now
+    refresh_search_text(draft)
 
 
 def articles_from_import(result) -> list[Article]:

@@ -4,15 +4,21 @@ its original file, the workflow steps, the history, and the comparison of consul
 from datetime import timedelta
 
 import colander
-import deform
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
-from pyramid.view import view_config, view_defaults
+from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations import importer, services, workflow
-from eparticipation.consultations.models import Article, Draft, DraftText, DocumentType, State, WorkflowEvent
+from eparticipation.consultations.models import (
+    Article,
+    DocumentType,
+    Draft,
+    DraftText,
+    State,
+    WorkflowEvent,
+)
 from eparticipation.consultations.schemas import (
     DOCUMENT_TYPE_LABELS,
     ArticleSchema,
@@ -25,7 +31,7 @@ from eparticipation.consultations.schemas import (
     split_notes,
 )
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
-from eparticipation.forms import CSRFSchema, FormView, UploadTmpStore, upload_validator
+from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
@@ -129,7 +135,11 @@ def history(context, request):
 
 @view_config(context=Draft, name="compare", renderer="consultations/compare.jinja2", permission=Permissions.DraftView)
 def compare(context, request):
-    from eparticipation.consultations.compare import ArticleText, compare_articles, summary
+    from eparticipation.consultations.compare import (
+        ArticleText,
+        compare_articles,
+        summary,
+    )
 
     if context.state != State.published:
         raise HTTPNotFound()
@@ -213,8 +223,7 @@ class DraftEditView(DraftFormView):
 
     def save(self, appstruct):
         apply_draft_form(self.context, appstruct, self.languages)
-        self.context.updated_at = self.request.now
-        services.refresh_search_text(self.context)
+        services.record_change(self.context, self.request.now)
         flash(self.request, _("The draft is saved."))
         return HTTPSeeOther(draft_url(self.request, self.context))
 
@@ -245,8 +254,7 @@ class ArticleFormView(FormView):
         return super().page(rendered_form, title=self.title, draft=self.draft)
 
     def finish(self, message):
-        self.draft.updated_at = self.request.now
-        services.refresh_search_text(self.draft)
+        services.record_change(self.draft, self.request.now)
         flash(self.request, message)
         return HTTPSeeOther(draft_url(self.request, self.draft) + f"#article-{self.number}")
 
@@ -293,8 +301,7 @@ class ArticleEditView(ArticleFormView):
 def delete_article(context, request):
     draft = context.__parent__.__parent__
     draft.articles.remove(context)
-    draft.updated_at = request.now
-    services.refresh_search_text(draft)
+    services.record_change(draft, request.now)
     flash(request, _("The article is removed."))
     return HTTPSeeOther(draft_url(request, draft))
 
@@ -308,11 +315,8 @@ class ImportView(FormView):
 
     def schema(self):
         schema = ImportSchema(validator=self.validate_something_given)
-        schema.add(colander.SchemaNode(
-            deform.FileData(), name="docx", title=_("Or upload a Word file (.docx)"), missing=None,
-            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".docx"),
-            validator=upload_validator(self.request, {DOCX}, _("This file is not a Word (.docx) document.")),
-        ))
+        schema.add(upload_node(self.request, "docx", _("Or upload a Word file (.docx)"), ".docx", {DOCX},
+                               _("This file is not a Word (.docx) document."), missing=None))
         return schema
 
     def validate_something_given(self, form, value):
@@ -349,9 +353,7 @@ def import_confirm(context, request):
         text = context.texts.get("fa")
         if text is not None and not text.title:
             text.title = result.title[:300]
-    context.updated_at = request.now
-    request.dbsession.flush()
-    services.refresh_search_text(context)
+    services.record_change(context, request.now)
     flash(request, _("${count} articles are imported.", mapping={"count": len(result.articles)}))
     return HTTPSeeOther(draft_url(request, context))
 
@@ -363,13 +365,8 @@ class AttachView(FormView):
 
     def schema(self):
         schema = CSRFSchema()
-        schema.add(colander.SchemaNode(
-            deform.FileData(), name="file", title=_("The original document (PDF or DOCX)"),
-            widget=deform.widget.FileUploadWidget(UploadTmpStore(), accept=".pdf,.docx"),
-            validator=upload_validator(
-                self.request, {PDF, DOCX}, _("Only PDF and Word (.docx) documents can be attached; this file is neither.")
-            ),
-        ))
+        schema.add(upload_node(self.request, "file", _("The original document (PDF or DOCX)"), ".pdf,.docx",
+                               {PDF, DOCX}, _("Only PDF and Word (.docx) documents can be attached; this file is neither.")))
         return schema
 
     def page(self, rendered_form, **extra):
@@ -406,7 +403,7 @@ class TransitionView(FormView):
     def page(self, rendered_form, **extra):
         problems = extra.pop("problems", None)
         if problems is None and self.request.method == "GET":
-            problems = [p for p in workflow.check(self.context, self.request, self.transition_name, **self.preview_params())]
+            problems = workflow.check(self.context, self.request, self.transition_name, **self.preview_params())
         return super().page(rendered_form, draft=self.context, transition=self.transition, problems=problems or [],
                             **presentation(self.request), **extra)
 

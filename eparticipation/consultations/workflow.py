@@ -14,7 +14,12 @@ from pyramid.authorization import DENY_ALL, Allow, Everyone
 from pyramid.i18n import TranslationString
 
 from eparticipation.accounts.models import Role
-from eparticipation.consultations.models import ConsultedArticle, Draft, State, WorkflowEvent
+from eparticipation.consultations.models import (
+    ConsultedArticle,
+    Draft,
+    State,
+    WorkflowEvent,
+)
 from eparticipation.i18n import DISPLAY_TIMEZONE, LANGUAGE_LABELS, _
 from eparticipation.permissions import Permissions as P
 from eparticipation.security import agency_principal, role_principal

@@ -3,7 +3,12 @@
 import sqlalchemy as sa
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
 
 from eparticipation.agencies.models import Agency
 from eparticipation.i18n import _

@@ -5,7 +5,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from eparticipation.accounts.models import Gender, LoginAttempt, StakeholderCategory, User
+from eparticipation.accounts.models import (
+    Gender,
+    LoginAttempt,
+    StakeholderCategory,
+    User,
+)
 
 from ..factories import TEST_PASSWORD, make_user
 

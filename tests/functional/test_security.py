@@ -69,8 +69,9 @@ def test_session_cookie_is_httponly_and_samesite(testapp, dbsession):
 
 
 def test_production_cookies_are_secure(app_settings):
-    from eparticipation import main
     from webtest import TestApp
+
+    from eparticipation import main
 
     production = TestApp(main({}, **{**app_settings, "eparticipation.secure_cookies": "true"}))
     response = production.get("/login", extra_environ={"wsgi.url_scheme": "https"})

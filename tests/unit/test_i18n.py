@@ -1,6 +1,12 @@
 from datetime import date, datetime, timezone
 
-from eparticipation.i18n import format_date, format_datetime, format_number, localize_digits, to_latin_digits
+from eparticipation.i18n import (
+    format_date,
+    format_datetime,
+    format_number,
+    localize_digits,
+    to_latin_digits,
+)
 
 EVENING = datetime(2026, 3, 20, 21, 0, tzinfo=timezone.utc)  # 00:30 on 1 Farvardin 1405 in Tehran
 

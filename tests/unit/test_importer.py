@@ -15,8 +15,8 @@ from eparticipation.consultations.importer import (
     ImportedArticle,
     NotADocument,
     parse_docx,
-    problem,
     parse_text,
+    problem,
     read_docx,
 )
 
