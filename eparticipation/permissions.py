@@ -14,6 +14,10 @@ class Permissions(StrEnum):
     AdminUsers = "admin:users"  # list users, grant and revoke roles
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
     ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed
+    CommentAdd = "comment:add"  # comment on a draft or one of its articles (signed in, during the consultation)
+    CommentModerate = "comment:moderate"  # hide a comment with a reason, or restore it (the agency's editors)
+    CommentReport = "comment:report"  # report an abusive comment to the moderators
+    CommentSupport = "comment:support"  # support another participant's comment
     DraftAdd = "draft:add"  # write a new draft document for an agency
     DraftEdit = "draft:edit"  # change a draft's type, unit, texts and original file (before opening only)
     DraftExtend = "draft:extend"  # move a consultation's end later (W2)
@@ -22,5 +26,10 @@ class Permissions(StrEnum):
     DraftPublish = "draft:publish"  # publish the outcome of a closed consultation (W4)
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
+    ServiceManage = "service:manage"  # list an agency's services and processes (its editors and coordinators)
+    ServiceRate = "service:rate"  # rate a service (signed-in citizens, at any time)
     SiteView = "site:view"  # public pages
+    SurveyAnswer = "survey:answer"  # answer a draft's survey (signed in, during the consultation)
+    SurveyDesign = "survey:design"  # write a draft's survey (its agency's editors, before opening)
     Unassigned = "view:unassigned"  # the default for views that name none: granted by no ACL
+    VoteCast = "vote:cast"  # support, oppose or abstain on a draft (signed in, during the consultation)

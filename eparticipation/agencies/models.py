@@ -55,8 +55,18 @@ class Agency(Base):
             (Allow, agency_principal(self.id, Role.coordinator), Permissions.AgencyStaff),
         ]
 
+    def __getitem__(self, name):
+        """The agency's sub-objects (services/, …), registered in AGENCY_CHILDREN as factory(agency)."""
+        child = AGENCY_CHILDREN[name](self)
+        child.__name__, child.__parent__ = name, self
+        return child
+
     def name(self, locale_name: str) -> str:
         return self.name_fa if locale_name == "fa" else self.name_en
+
+
+# name -> factory(agency) of an agency's children in the traversal tree.
+AGENCY_CHILDREN = {}
 
 
 class Unit(Base):

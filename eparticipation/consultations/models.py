@@ -34,6 +34,14 @@ class State(enum.StrEnum):
     published = "published"
 
 
+# name -> factory(draft) of the draft's children in the traversal tree.
+DRAFT_CHILDREN = {}
+
+
+def register_draft_child(name: str, factory):
+    DRAFT_CHILDREN[name] = factory
+
+
 class Draft(Base):
     """A draft legal document. It is a traversal resource at /consultations/<id>/; its ACL comes from
     its state and agency (workflow.py)."""
@@ -96,11 +104,12 @@ class Draft(Base):
         return acl_for(self)
 
     def __getitem__(self, name):
-        from eparticipation.resources import ArticleContainer
-
-        if name == "articles":
-            return ArticleContainer(None, name, self)
-        raise KeyError(name)
+        """The draft's sub-objects (articles/, comments/, survey/, …): each part of the system that adds
+        one registers a factory(draft) -> resource in DRAFT_CHILDREN (see register_draft_child)."""
+        factory = DRAFT_CHILDREN[name]
+        child = factory(self)
+        child.__name__, child.__parent__ = name, self
+        return child
 
     def is_accepting(self, now: datetime) -> bool:
         """Participation is accepted in consultation, from the opening to the end."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Callable
 
-from pyramid.authorization import DENY_ALL, Allow, Everyone
+from pyramid.authorization import DENY_ALL, Allow, Authenticated, Everyone
 from pyramid.i18n import TranslationString
 
 from eparticipation.accounts.models import Role
@@ -28,19 +28,21 @@ from eparticipation.security import agency_principal, role_principal
 # inherited from the agency or the site, so a permission not listed here does not exist.
 STATE_PERMISSIONS = {
     State.draft: {
-        Role.editor: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory),
+        Role.editor: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory, P.SurveyDesign),
         Role.coordinator: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory, P.DraftOpen),
         Role.auditor: (P.DraftView, P.DraftHistory),
     },
     State.consultation: {
         Everyone: (P.DraftView,),
-        Role.editor: (P.DraftHistory,),
+        # Participation: signed-in people, only while the consultation runs (P6: closed means closed).
+        Authenticated: (P.CommentAdd, P.CommentSupport, P.CommentReport, P.VoteCast, P.SurveyAnswer),
+        Role.editor: (P.DraftHistory, P.CommentModerate),
         Role.coordinator: (P.DraftHistory, P.DraftExtend, P.DraftWithdraw),
         Role.auditor: (P.DraftHistory,),
     },
     State.closed: {
         Everyone: (P.DraftView,),
-        Role.editor: (P.ArticleEdit, P.DraftHistory),
+        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate),
         Role.coordinator: (P.DraftHistory, P.DraftPublish),
         Role.auditor: (P.DraftHistory,),
     },
@@ -56,8 +58,8 @@ STATE_PERMISSIONS = {
 def acl_for(draft: Draft) -> list:
     acl = []
     for who, permissions in STATE_PERMISSIONS[draft.state].items():
-        if who == Everyone:
-            principal = Everyone
+        if who in (Everyone, Authenticated):
+            principal = who
         elif who.is_agency_role:
             principal = agency_principal(draft.agency_id, who)
         else:
