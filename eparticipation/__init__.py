@@ -50,6 +50,9 @@ def main(global_config, **settings):
         # The domains; their views are registered by the scan.
         config.include(".agencies")
         config.include(".consultations")
+        config.include(".surveys")
+        config.include(".feedback")
+        config.include(".participation")
         config.scan()
         config.commit()
     return config.make_wsgi_app()

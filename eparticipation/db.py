@@ -59,6 +59,16 @@ def portable_enum(enum_class, name):
     )
 
 
+def dialect_insert(dbsession, model):
+    """An INSERT that knows ON CONFLICT on both databases we run on (PostgreSQL and SQLite), for upserts
+    whose uniqueness the database guarantees under concurrency."""
+    if dbsession.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 def get_engine(settings, prefix="sqlalchemy."):
     engine = sa.engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
@@ -67,20 +77,26 @@ def get_engine(settings, prefix="sqlalchemy."):
 
 
 def _make_sqlite_transactional(engine):
-    """Let SQLAlchemy, not pysqlite, begin transactions, so SAVEPOINTs and rollbacks behave,
-    and enforce foreign keys, which SQLite ignores by default."""
+    """Let SQLAlchemy, not pysqlite, begin transactions, so SAVEPOINTs and rollbacks behave; enforce
+    foreign keys, which SQLite ignores by default.
+
+    Each transaction takes the write lock when it begins (BEGIN IMMEDIATE) and waits for it up to the busy
+    timeout: a transaction that read first and then tried to write would otherwise fail at once with
+    "database is locked" when another writes. With the write-ahead log, readers outside transactions are
+    never blocked. SQLite is the embedded development database; production runs on PostgreSQL."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def get_session_factory(engine):

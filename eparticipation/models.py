@@ -10,3 +10,13 @@ from eparticipation.consultations.models import (  # noqa: F401
     WorkflowEvent,
 )
 from eparticipation.db import Base  # noqa: F401
+from eparticipation.feedback.models import Service, ServiceRating  # noqa: F401
+from eparticipation.participation.models import (  # noqa: F401
+    Comment,
+    CommentReport,
+    CommentRevision,
+    CommentSupport,
+    ModerationAct,
+    Vote,
+)
+from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

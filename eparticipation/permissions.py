@@ -15,6 +15,7 @@ class Permissions(StrEnum):
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
     ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed
     CommentAdd = "comment:add"  # comment on a draft or one of its articles (signed in, during the consultation)
+    CommentEdit = "comment:edit"  # edit or withdraw one's own comment while the consultation runs
     CommentModerate = "comment:moderate"  # hide a comment with a reason, or restore it (the agency's editors)
     CommentReport = "comment:report"  # report an abusive comment to the moderators
     CommentSupport = "comment:support"  # support another participant's comment

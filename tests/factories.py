@@ -72,3 +72,16 @@ def make_draft(dbsession, agency, state="draft", languages=("fa", "en"), article
     dbsession.add(draft)
     dbsession.flush()
     return draft
+
+
+def make_comment(dbsession, draft, author, body="نظر من درباره این پیش‌نویس", article=None, created_at=None, **fields):
+    from eparticipation.db import utcnow
+    from eparticipation.participation.models import Comment
+    from eparticipation.participation.services import fingerprint
+
+    moment = created_at or utcnow()
+    comment = Comment(draft_id=draft.id, author_id=author.id, body=body, fingerprint=fingerprint(body),
+                      article_id=article.id if article else None, created_at=moment, updated_at=moment, **fields)
+    dbsession.add(comment)
+    dbsession.flush()
+    return comment

@@ -14,6 +14,7 @@ from eparticipation.agencies.schemas import (
     UnitSchema,
 )
 from eparticipation.consultations.models import Draft, State
+from eparticipation.feedback.services import services_summary
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions
@@ -39,6 +40,7 @@ def agency_page(context, request):
         "can_edit": request.has_permission(Permissions.AdminAgencies, context),
         "is_staff": request.has_permission(Permissions.AgencyStaff, context),
         "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
+        "services_summary": services_summary(request, context),
     }
 
 

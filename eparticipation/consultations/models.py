@@ -2,12 +2,13 @@
 the frozen text that was consulted, and the history of their transitions."""
 
 import enum
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from eparticipation.db import Base, UTCDateTime, portable_enum, utcnow
+from eparticipation.i18n import DISPLAY_TIMEZONE
 
 TITLE_MAX = 300
 SUMMARY_MAX = 3000
@@ -114,6 +115,12 @@ class Draft(Base):
     def is_accepting(self, now: datetime) -> bool:
         """Participation is accepted in consultation, from the opening to the end."""
         return self.state == State.consultation and self.opens_at <= now < self.closes_at
+
+    def last_day(self) -> date | None:
+        """The last calendar day (in Tehran) of the consultation: it closes at the following midnight."""
+        if self.closes_at is None:
+            return None
+        return (self.closes_at - timedelta(microseconds=1)).astimezone(DISPLAY_TIMEZONE).date()
 
     def days_left(self, now: datetime) -> int | None:
         """Whole days until the end (a part of a day counts as a day), while in consultation."""

@@ -125,7 +125,7 @@ def tick(request) -> list[Draft]:
 
     ended = request.dbsession.scalars(
         sa.select(Draft).where(Draft.state == State.consultation, Draft.closes_at <= request.now).with_for_update(
-            skip_locked=True
+            skip_locked=True, of=Draft  # drafts only: the agency is joined for display, not locked
         )
     ).all()
     return [draft for draft in ended if close_if_ended(draft, request)]

@@ -33,6 +33,7 @@ from eparticipation.consultations.schemas import (
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.participation.views import draft_participation
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
 
@@ -96,6 +97,7 @@ def draft_page(context, request):
         "can_see_history": request.has_permission(Permissions.DraftHistory, draft),
         "show_comparison": draft.state == State.published,
         "languages": sorted(draft.texts, key=lambda lang: (lang != request.locale_name, lang != "fa", lang)),
+        "p": draft_participation(request, draft),
         **presentation(request),
     }
 
@@ -118,7 +120,7 @@ def timeline(draft: Draft):
     """The draft's states with their dates, for the page's timeline."""
     steps = [(State.draft, draft.created_at, True)]
     steps.append((State.consultation, draft.opens_at, draft.opens_at is not None))
-    steps.append((State.closed, draft.closed_at or draft.closes_at, draft.closed_at is not None))
+    steps.append((State.closed, draft.closed_at or draft.last_day(), draft.closed_at is not None))
     steps.append((State.published, draft.published_at, draft.published_at is not None))
     return steps
 
@@ -444,10 +446,10 @@ class ExtendView(TransitionView):
     done_message = _("The consultation is extended.")
 
     def appstruct(self):
-        return {"end": workflow.last_day(self.context)}
+        return {"end": self.context.last_day()}
 
     def preview_params(self):
-        return {"end": workflow.last_day(self.context) + timedelta(days=1)}
+        return {"end": self.context.last_day() + timedelta(days=1)}
 
 
 @view_config(context=Draft, name="withdraw", renderer="consultations/transition.jinja2",

@@ -102,11 +102,6 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=DISPLAY_TIMEZONE)
 
 
-def last_day(draft: Draft) -> date:
-    """The last day on which the consultation is open (it closes at the following midnight)."""
-    return local_date(draft.closes_at - timedelta(microseconds=1))
-
-
 def required_languages_present(draft, request, **params):
     problems = []
     labels = {"title": _("title"), "summary": _("summary"), "call": _("call for participation")}
@@ -137,8 +132,8 @@ def dates_allow_opening(draft, request, start: date, end: date, **params):
 
 
 def end_moves_later(draft, request, end: date, **params):
-    if end <= last_day(draft):
-        return [_("An extension must move the end later than ${date}.", mapping={"date": last_day(draft)})]
+    if end <= draft.last_day():
+        return [_("An extension must move the end later than ${date}.", mapping={"date": draft.last_day()})]
     return []
 
 

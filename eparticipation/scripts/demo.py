@@ -545,7 +545,7 @@ def play(dbsession, registry, spec: DemoDraft, agency: Agency, users: dict[str, 
                 start = workflow.local_date(request.now)
                 transition(draft, request, "open", start=start, end=start + timedelta(days=max(step.days, min_days)))
             elif isinstance(step, Extend):
-                transition(draft, request, "extend", end=workflow.last_day(draft) + timedelta(days=step.days),
+                transition(draft, request, "extend", end=draft.last_day() + timedelta(days=step.days),
                            reason=step.reason)
             elif isinstance(step, Withdraw):
                 transition(draft, request, "withdraw", reason=step.reason)

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.location import lineage
 from pyramid.view import (
     exception_view_config,
     forbidden_view_config,
@@ -34,8 +35,29 @@ def not_found(request):
     )
 
 
+PARTICIPATION = {
+    Permissions.CommentAdd, Permissions.CommentEdit, Permissions.CommentReport, Permissions.CommentSupport,
+    Permissions.SurveyAnswer, Permissions.VoteCast,
+}
+
+
+def draft_in_lineage(context):
+    from eparticipation.consultations.models import Draft
+
+    for node in lineage(context):
+        if isinstance(node, Draft):
+            return node
+    return None
+
+
 @forbidden_view_config(renderer="site/error.jinja2")
 def forbidden(request):
+    denied = getattr(getattr(request.exception, "result", None), "permission", None)
+    draft = draft_in_lineage(request.context)
+    if denied in PARTICIPATION and draft is not None and draft.state.value in ("closed", "published"):
+        # P6: after closing, a participation is refused for what it is, whoever sends it.
+        return error_page(request, 403, _("Participation is closed"),
+                          _("This consultation is closed: comments, votes and survey answers are no longer accepted."))
     if request.identity is None:
         return error_page(
             request,

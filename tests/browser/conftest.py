@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against the real app, served by waitress.
 
-    live_server (session) ── a fresh SQLite database migrated with Alembic, seeded, served on 127.0.0.1:<free port>
+    live_server (session) ── a fresh SQLite database migrated with Alembic, seeded, served on 127.0.0.1:<free port>;
+                             `.drafts` has the ids of the seeded drafts, `.draft(id)` the address of one
     browser (session) ────── headless /usr/bin/chromium (no `playwright install`: nothing is downloaded)
     context / page ───────── a new browser context per test (own cookies), CSP bypassed so axe-core can be injected
     phone_page ───────────── the same, with the viewport and touch of a phone
@@ -16,11 +17,15 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+
+if TYPE_CHECKING:
+    from .seed import SeededDrafts
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,6 +65,11 @@ def pytest_collection_modifyitems(config, items):
 class LiveServer:
     url: str
     engine: sa.Engine
+    drafts: "SeededDrafts | None" = None  # the ids of the drafts seed.py wrote
+
+    def draft(self, draft_id: int, *elements: str) -> str:
+        """The address of a draft's page (`/consultations/<id>/`), or of one of its views."""
+        return self("/".join([f"/consultations/{draft_id}", *elements]) + ("" if elements else "/"))
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -95,8 +105,9 @@ def live_server(live_settings):
     with engine.begin() as connection:
         config = Config(str(PROJECT / "development.ini"))
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    seed(engine)
+        # Every head: while parallel branches of migrations await their merge, the app needs them all.
+        command.upgrade(config, "heads")
+    drafts = seed(engine)
 
     app = main({}, **live_settings)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, clear_untrusted_proxy_headers=True)
@@ -111,7 +122,7 @@ def live_server(live_settings):
 
     thread = threading.Thread(target=serve, name="browser-live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.effective_port}", engine=engine)
+    yield LiveServer(url=f"http://127.0.0.1:{server.effective_port}", engine=engine, drafts=drafts)
 
     stopping.set()
     server.close()  # the listening socket and the trigger; then any keep-alive connection left

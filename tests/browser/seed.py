@@ -1,21 +1,151 @@
 """What the live server's database holds before the journeys start."""
 
-from eparticipation.db import get_session_factory
+from dataclasses import dataclass
+from datetime import timedelta
 
-from ..factories import TEST_PASSWORD, make_agency, make_user
+from eparticipation.consultations.models import (
+    Article,
+    ConsultedArticle,
+    DocumentType,
+    State,
+)
+from eparticipation.consultations.services import refresh_search_text
+from eparticipation.db import get_session_factory, utcnow
+
+from ..factories import TEST_PASSWORD, make_agency, make_draft, make_user
 
 AGENCY_CODE = "browser-agency"
 EXISTING_EMAIL = "existing.participant@example.org"
 EXISTING_NAME = "Existing Participant"
 EXISTING_PASSWORD = TEST_PASSWORD
 
+# The agency whose drafts the consultation journeys read, and its coordinator (who may open its drafts).
+CONSULTING_AGENCY_CODE = "browser-consulting-agency"
+COORDINATOR_EMAIL = "coordinator@example.org"
+COORDINATOR_NAME = "هماهنگ‌کننده آزمایشی"
+COORDINATOR_PASSWORD = TEST_PASSWORD
+# A word only the draft in consultation holds, in both languages, for the listing's search.
+SEARCH_WORD_FA = "شفافیت"
+SEARCH_WORD_EN = "transparency"
 
-def seed(engine):
-    """One agency (for the home page) and one participant who can sign in; committed for real."""
+
+@dataclass(frozen=True)
+class SeededDrafts:
+    """The ids of the drafts the consultation journeys visit."""
+
+    to_open: int  # state draft, complete (fa and en, three articles): the coordinator opens it
+    in_consultation: int  # chapters, articles with notes; article 1 is long, so article 2 starts below the fold
+    closing_soon: int  # in consultation, ends within a week (another agency, another type of document)
+    closed: int
+    published: int  # its final text differs from the consulted one: a word changed, an article removed, one added
+    unopened: int  # state draft of another agency: not listed for visitors
+
+
+LONG_PARAGRAPH = (
+    "دستگاه‌های اجرایی مکلف‌اند اطلاعات قراردادهای خود را، شامل طرفین قرارداد، موضوع، مبلغ، مدت و "
+    "روش انتخاب پیمانکار، حداکثر ظرف پانزده روز از تاریخ انعقاد در سامانهٔ یکپارچهٔ قراردادها منتشر کنند "
+    "و هرگونه الحاقیه یا تغییر در مفاد قرارداد را نیز در همان مهلت به‌روز نمایند."
+)
+
+CONSULTATION_ARTICLES = [
+    # (number, chapter, heading, text, notes)
+    ("1", "فصل اول – کلیات", "تعاریف", "\n\n".join([LONG_PARAGRAPH] * 6),
+     ["منظور از دستگاه اجرایی، دستگاه‌های موضوع مادهٔ ۵ قانون مدیریت خدمات کشوری است."]),
+    ("2", "فصل اول – کلیات", "دامنهٔ شمول",
+     f"این آیین‌نامه برای ارتقای {SEARCH_WORD_FA} بر همهٔ قراردادهای دستگاه‌های اجرایی حاکم است.",
+     ["قراردادهای طبقه‌بندی‌شده از شمول این ماده خارج‌اند.", "فهرست این قراردادها هر سال منتشر می‌شود."]),
+    ("3", "فصل دوم – انتشار اطلاعات", "مهلت انتشار", "اطلاعات هر قرارداد ظرف پانزده روز منتشر می‌شود.", []),
+    ("4", "فصل دوم – انتشار اطلاعات", "", "سازمان برنامه و بودجه بر اجرای این آیین‌نامه نظارت می‌کند.",
+     ["گزارش نظارت هر شش ماه منتشر می‌شود."]),
+]
+
+# The published draft: consulted text → final text. Article 2 has one word changed (three → six months),
+# 3 is removed, 4 added, 1 stays the same.
+WORD_REMOVED, WORD_ADDED = "سه", "شش"
+CONSULTED_TEXT = [
+    ("1", "هدف", "هدف این دستورالعمل ساماندهی گزارش‌های مالی است.", []),
+    ("2", "مهلت", f"گزارش‌ها هر {WORD_REMOVED} ماه یک بار ارسال می‌شوند.", ["گزارش سالانه جداگانه است."]),
+    ("3", "", "این ماده در متن نهایی حذف شده است.", []),
+]
+FINAL_TEXT = [
+    ("1", "هدف", "هدف این دستورالعمل ساماندهی گزارش‌های مالی است.", []),
+    ("2", "مهلت", f"گزارش‌ها هر {WORD_ADDED} ماه یک بار ارسال می‌شوند.", ["گزارش سالانه جداگانه است."]),
+    ("4", "اجرا", "این ماده در متن نهایی افزوده شده است.", []),
+]
+
+
+def _articles(rows, model):
+    return [
+        model(number=number, position=position, chapter=chapter, heading=heading, text=text, notes=list(notes))
+        for position, (number, chapter, heading, text, notes) in enumerate(rows, start=1)
+    ]
+
+
+def _english(draft, title, summary, call):
+    text = draft.texts["en"]
+    text.title, text.summary, text.call = title, summary, call
+
+
+def seed_drafts(session, agency, other_agency) -> SeededDrafts:
+    now = utcnow()
+    to_open = make_draft(session, agency, state="draft", articles=3, title_fa="پیش‌نویس آیین‌نامهٔ گشایش",
+                         title_en="Bylaw to be opened")
+
+    in_consultation = make_draft(session, agency, state="consultation", articles=0,
+                                 title_fa="آیین‌نامهٔ شفافیت قراردادها", title_en="Contract transparency bylaw",
+                                 opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=27))
+    in_consultation.texts["fa"].summary = "انتشار اطلاعات قراردادهای دستگاه‌های اجرایی."
+    in_consultation.texts["fa"].call = "نظر شما دربارهٔ مهلت‌ها و دامنهٔ شمول این آیین‌نامه چیست؟"
+    _english(in_consultation, "Contract transparency bylaw",
+             f"Publishing the contracts of executive agencies, for {SEARCH_WORD_EN}.",
+             "What do you think of the deadlines and the scope of this bylaw?")
+    in_consultation.articles = _articles(CONSULTATION_ARTICLES, Article)
+    in_consultation.consulted_articles = _articles(CONSULTATION_ARTICLES, ConsultedArticle)
+
+    closing_soon = make_draft(session, other_agency, state="consultation", title_fa="بخشنامهٔ ساعات کاری",
+                              title_en="Circular on working hours", opens_at=now - timedelta(days=25),
+                              closes_at=now + timedelta(days=5))
+    closing_soon.document_type = DocumentType.circular
+    _english(closing_soon, "Circular on working hours", "Opening hours of public offices.", "Tell us your hours.")
+
+    closed = make_draft(session, agency, state="closed", title_fa="لایحهٔ بسته‌شده", title_en="Closed bill",
+                        opens_at=now - timedelta(days=45), closes_at=now - timedelta(days=10))
+    closed.document_type = DocumentType.bill
+    closed.closed_at = closed.closes_at
+
+    published = make_draft(session, agency, state="published", articles=0, title_fa="دستورالعمل گزارش‌های مالی",
+                           title_en="Directive on financial reports", opens_at=now - timedelta(days=90),
+                           closes_at=now - timedelta(days=60))
+    published.document_type = DocumentType.directive
+    published.closed_at = published.closes_at
+    published.published_at = now - timedelta(days=7)
+    without_chapters = [(number, None, heading, text, notes) for number, heading, text, notes in CONSULTED_TEXT]
+    published.consulted_articles = _articles(without_chapters, ConsultedArticle)
+    published.articles = _articles([(n, None, h, t, notes) for n, h, t, notes in FINAL_TEXT], Article)
+
+    unopened = make_draft(session, other_agency, state="draft", title_fa="پیش‌نویس دیده‌نشده",
+                          title_en="Unseen draft")
+
+    drafts = (to_open, in_consultation, closing_soon, closed, published, unopened)
+    for draft in drafts:
+        refresh_search_text(draft)
+    session.flush()
+    assert published.state == State.published
+    return SeededDrafts(*(draft.id for draft in drafts))
+
+
+def seed(engine) -> SeededDrafts:
+    """One agency (for the home page) and one participant who can sign in; an agency with a coordinator
+    and drafts in every state; committed for real."""
     session = get_session_factory(engine)()
     try:
-        make_agency(session, code=AGENCY_CODE)
+        agency = make_agency(session, code=AGENCY_CODE)
         make_user(session, email=EXISTING_EMAIL, display_name=EXISTING_NAME)
+        consulting = make_agency(session, code=CONSULTING_AGENCY_CODE)
+        make_user(session, email=COORDINATOR_EMAIL, display_name=COORDINATOR_NAME,
+                  grants=[("coordinator", consulting)])
+        drafts = seed_drafts(session, consulting, agency)
         session.commit()
+        return drafts
     finally:
         session.close()

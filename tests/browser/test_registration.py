@@ -9,8 +9,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
 from eparticipation.accounts.models import User
 from eparticipation.geography import provinces

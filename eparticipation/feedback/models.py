@@ -1,0 +1,130 @@
+"""Service feedback (DESIGN P4): an agency's services and processes, and the citizens' monthly ratings of them.
+
+Traversal: /agencies/<code>/services/ is a `ServiceContainer` (registered in AGENCY_CHILDREN by includeme);
+/agencies/<code>/services/<id>/ is a `Service` row. Both compute their ACLs from the agency's id.
+
+A citizen rates a service at most once per Jalali calendar month in Tehran: the rating's `period` ("1405-09")
+is part of a unique constraint, so the database holds the rule even under a race.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from persiantools.jdatetime import JalaliDate
+from pyramid.authorization import Allow, Authenticated
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+
+from eparticipation.accounts.models import Role
+from eparticipation.db import Base, UTCDateTime, utcnow
+from eparticipation.i18n import DISPLAY_TIMEZONE
+from eparticipation.permissions import Permissions
+from eparticipation.security import agency_principal
+
+NAME_MAX = 200
+DESCRIPTION_MAX = 3000
+COMMENT_MAX = 2000
+SCORES = (1, 2, 3, 4, 5)
+
+
+def services_acl(agency_id: int) -> list:
+    """Computed, never stored: the agency's editors and coordinators manage its services; anyone signed in
+    rates them. Public pages need SiteView, which the Root grants to everyone; admins get all from the Root."""
+    return [
+        (Allow, agency_principal(agency_id, Role.editor), Permissions.ServiceManage),
+        (Allow, agency_principal(agency_id, Role.coordinator), Permissions.ServiceManage),
+        (Allow, Authenticated, Permissions.ServiceRate),
+    ]
+
+
+def rating_period(moment: datetime) -> str:
+    """The Jalali month in Tehran that `moment` falls in, e.g. "1405-09"."""
+    local = JalaliDate(moment.astimezone(DISPLAY_TIMEZONE).date())
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def next_period_start(moment: datetime) -> date:
+    """The (Gregorian) date of the first day of the Jalali month after the one `moment` falls in, in Tehran."""
+    local = JalaliDate(moment.astimezone(DISPLAY_TIMEZONE).date())
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return JalaliDate(year, month, 1).to_gregorian()
+
+
+class Service(Base):
+    """A service or process of an agency; a traversal resource at /agencies/<code>/services/<id>/."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "name_fa", name="uq_services_agency_id_name_fa"),
+        sa.UniqueConstraint("agency_id", "name_en", name="uq_services_agency_id_name_en"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    name_fa: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    name_en: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    description_fa: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped["Agency"] = relationship()  # noqa: F821
+
+    __parent__ = None
+
+    @property
+    def __name__(self):
+        return str(self.id)
+
+    def __acl__(self):
+        return services_acl(self.agency_id)
+
+    def name(self, locale_name: str) -> str:
+        return self.name_fa if locale_name == "fa" else self.name_en
+
+    def description(self, locale_name: str) -> str:
+        return self.description_fa if locale_name == "fa" else self.description_en
+
+
+class ServiceRating(Base):
+    """One citizen's rating of one service in one Jalali month. Only aggregates are public; the comments are
+    read by the agency's staff and auditors, without the rater's identity or demographics."""
+
+    __tablename__ = "service_ratings"
+    __table_args__ = (
+        sa.UniqueConstraint("service_id", "user_id", "period", name="uq_service_ratings_service_id_user_id_period"),
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        sa.CheckConstraint(f"comment IS NULL OR length(comment) <= {COMMENT_MAX}", name="comment_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    period: Mapped[str] = mapped_column(sa.String(7))  # the Jalali month in Tehran, "1405-09"
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceContainer:
+    """/agencies/<code>/services/: the agency's services by id; other names are views (add) or 404."""
+
+    __name__ = "services"
+
+    def __init__(self, agency):
+        self.agency = agency
+        self.__parent__ = agency
+
+    def __acl__(self):
+        return services_acl(self.agency.id)
+
+    def __getitem__(self, name):
+        if not (name.isascii() and name.isdigit()):
+            raise KeyError(name)
+        service = object_session(self.agency).scalar(
+            sa.select(Service).where(Service.id == int(name), Service.agency_id == self.agency.id)
+        )
+        if service is None:
+            raise KeyError(name)
+        service.__parent__ = self
+        return service

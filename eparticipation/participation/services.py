@@ -1,0 +1,260 @@
+"""Participation rules (P1, P2, P5, P6): who may send what, when, how often; and the queries that show it
+(paged comments, tallies, campaigns) in a bounded number of statements, counted by SQL."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from eparticipation.accounts.models import User
+from eparticipation.consultations.models import ConsultedArticle, Draft
+from eparticipation.db import dialect_insert
+from eparticipation.i18n import _
+from eparticipation.participation.models import (
+    Comment,
+    CommentReport,
+    CommentRevision,
+    CommentState,
+    CommentSupport,
+    HidingReason,
+    ModerationAct,
+    Vote,
+    VoteChoice,
+)
+from eparticipation.text import normalise
+
+COMMENTS_PER_PAGE = 20
+# Identical texts from at least this many participants are a campaign (counted apart in the report).
+CAMPAIGN_MIN_AUTHORS = 3
+
+
+class Refused(Exception):
+    """A participation refused by a rule; its message is for the participant."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def fingerprint(body: str) -> str:
+    return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
+
+
+def ensure_accepting(draft: Draft, now: datetime):
+    """P6: participation only between the opening and the end of the consultation."""
+    if draft.is_accepting(now):
+        return
+    if draft.opens_at is not None and now < draft.opens_at:
+        raise Refused(_("This consultation opens on ${date}; participation starts then.",
+                        mapping={"date": draft.opens_at}), status=403)
+    raise Refused(_("This consultation is closed: comments, votes and survey answers are no longer accepted."),
+                  status=403)
+
+
+@dataclass
+class CommentRules:
+    max_per_window: int = 10
+    window: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(
+            settings.get("eparticipation.comment_rate.max", 10),
+            timedelta(minutes=settings.get("eparticipation.comment_rate.minutes", 10)),
+        )
+
+
+def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | None, anonymous: bool = False,
+                organisation_name: str | None = None, organisation_kind=None) -> Comment:
+    now, user, dbsession = request.now, request.identity, request.dbsession
+    ensure_accepting(draft, now)
+    rules = CommentRules.from_settings(request.registry.settings)
+    recent = dbsession.scalar(
+        sa.select(sa.func.count(Comment.id)).where(Comment.author_id == user.id, Comment.created_at > now - rules.window)
+    )
+    if recent >= rules.max_per_window:
+        raise Refused(_("You have sent ${count} comments in the last ${minutes} minutes; please wait a little.",
+                        mapping={"count": recent, "minutes": int(rules.window.total_seconds() // 60)}), status=429)
+    print_ = fingerprint(body)
+    already = dbsession.scalar(
+        sa.select(Comment.id).where(Comment.draft_id == draft.id, Comment.author_id == user.id,
+                                    Comment.fingerprint == print_, Comment.state != CommentState.withdrawn)
+    )
+    if already is not None:
+        raise Refused(_("You have already sent this comment on this draft."))
+    comment = Comment(
+        draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
+        fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
+        organisation_kind=organisation_kind, stakeholder_category=user.stakeholder_category,
+        created_at=now, updated_at=now,
+    )
+    dbsession.add(comment)
+    dbsession.flush()
+    return comment
+
+
+def edit_comment(request, comment: Comment, draft: Draft, body: str):
+    ensure_accepting(draft, request.now)
+    if body == comment.body:
+        return
+    comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
+    comment.body, comment.fingerprint, comment.updated_at = body, fingerprint(body), request.now
+
+
+def withdraw_comment(request, comment: Comment, draft: Draft):
+    ensure_accepting(draft, request.now)
+    comment.state, comment.updated_at = CommentState.withdrawn, request.now
+
+
+def support_comment(request, comment: Comment, draft: Draft):
+    """Once per participant (the database refuses a second); the count moves in the same statement."""
+    ensure_accepting(draft, request.now)
+    if comment.author_id == request.identity.id:
+        raise Refused(_("You cannot support your own comment."))
+    if comment.state != CommentState.visible:
+        raise Refused(_("This comment can no longer be supported."))
+    inserted = request.dbsession.scalar(
+        dialect_insert(request.dbsession, CommentSupport)
+        .values(comment_id=comment.id, user_id=request.identity.id, supported_at=request.now)
+        .on_conflict_do_nothing(index_elements=["comment_id", "user_id"])
+        .returning(CommentSupport.id)
+    )
+    if inserted is None:
+        raise Refused(_("You already support this comment."))
+    request.dbsession.execute(
+        sa.update(Comment).where(Comment.id == comment.id).values(support_count=Comment.support_count + 1)
+    )
+    request.dbsession.expire(comment, ["support_count"])
+
+
+def report_comment(request, comment: Comment, draft: Draft, reason: str):
+    ensure_accepting(draft, request.now)
+    request.dbsession.execute(
+        dialect_insert(request.dbsession, CommentReport)
+        .values(comment_id=comment.id, user_id=request.identity.id, reason=reason, reported_at=request.now)
+        .on_conflict_do_nothing(index_elements=["comment_id", "user_id"])
+    )
+
+
+def hide_comment(request, comment: Comment, category: HidingReason, reason: str):
+    comment.state, comment.hidden_category, comment.hidden_reason = CommentState.hidden, category, reason
+    request.dbsession.add(ModerationAct(comment_id=comment.id, action="hide", category=category, reason=reason,
+                                        actor_id=request.identity.id, at=request.now))
+
+
+def restore_comment(request, comment: Comment):
+    comment.state, comment.hidden_category, comment.hidden_reason = CommentState.visible, None, None
+    request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
+                                        at=request.now))
+
+
+def cast_vote(request, draft: Draft, choice: VoteChoice):
+    """P2: one vote per participant per draft, changed by voting again. An upsert, so that parallel
+    requests of one participant end with exactly one row whatever their order."""
+    ensure_accepting(draft, request.now)
+    insert = dialect_insert(request.dbsession, Vote).values(
+        draft_id=draft.id, user_id=request.identity.id, choice=choice, cast_at=request.now, updated_at=request.now
+    )
+    request.dbsession.execute(
+        insert.on_conflict_do_update(
+            index_elements=["draft_id", "user_id"], set_={"choice": insert.excluded.choice, "updated_at": request.now}
+        )
+    )
+
+
+def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
+    counts = dict(
+        dbsession.execute(
+            sa.select(Vote.choice, sa.func.count(Vote.id)).where(Vote.draft_id == draft.id).group_by(Vote.choice)
+        ).all()
+    )
+    return {choice: counts.get(choice, 0) for choice in VoteChoice}
+
+
+def vote_of(dbsession, draft: Draft, user) -> VoteChoice | None:
+    if user is None:
+        return None
+    return dbsession.scalar(sa.select(Vote.choice).where(Vote.draft_id == draft.id, Vote.user_id == user.id))
+
+
+def comment_counts(dbsession, draft: Draft) -> dict[int | None, int]:
+    """Visible comments per consulted article (None: on the whole draft)."""
+    return dict(
+        dbsession.execute(
+            sa.select(Comment.article_id, sa.func.count(Comment.id))
+            .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible)
+            .group_by(Comment.article_id)
+        ).all()
+    )
+
+
+@dataclass
+class CommentPage:
+    comments: list[Comment]
+    next_cursor: str | None
+    supported: set[int]  # ids the current user supports
+    campaigns: set[str]  # fingerprints posted by many participants
+    reports: dict[int, int]  # comment id -> number of reports (moderators only)
+
+
+def comments_page(request, draft: Draft, article_id: int | None = None, sort: str = "newest", after: str = "",
+                  with_reports: bool = False) -> CommentPage:
+    """One page of a draft's comments, keyset-paged (deep pages cost what the first does), in a fixed number
+    of statements whatever the number of comments."""
+    dbsession = request.dbsession
+    query = (
+        sa.select(Comment)
+        .where(Comment.draft_id == draft.id, Comment.state != CommentState.withdrawn)
+        # The authors come with the comments (one join); their role grants are not needed here.
+        .options(joinedload(Comment.author).lazyload(User.grants))
+    )
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
+    key = Comment.support_count if sort == "supported" else Comment.created_at
+    cursor = parse_cursor(after, sort)
+    if cursor is not None:
+        value, comment_id = cursor
+        query = query.where(sa.or_(key < value, sa.and_(key == value, Comment.id < comment_id)))
+    comments = dbsession.scalars(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
+    next_cursor = None
+    if len(comments) > COMMENTS_PER_PAGE:
+        comments = comments[:COMMENTS_PER_PAGE]
+        last = comments[-1]
+        value = last.support_count if sort == "supported" else last.created_at.isoformat()
+        next_cursor = f"{value}_{last.id}"
+    ids = [c.id for c in comments]
+    user = request.identity
+    supported = set()
+    if user is not None and ids:
+        supported = set(dbsession.scalars(
+            sa.select(CommentSupport.comment_id).where(CommentSupport.user_id == user.id,
+                                                       CommentSupport.comment_id.in_(ids))
+        ))
+    prints = {c.fingerprint for c in comments}
+    campaigns = set()
+    if prints:
+        campaigns = set(dbsession.scalars(
+            sa.select(Comment.fingerprint)
+            .where(Comment.draft_id == draft.id, Comment.fingerprint.in_(prints),
+                   Comment.state != CommentState.withdrawn)
+            .group_by(Comment.fingerprint)
+            .having(sa.func.count(sa.distinct(Comment.author_id)) >= CAMPAIGN_MIN_AUTHORS)
+        ))
+    reports = {}
+    if with_reports and ids:
+        reports = dict(dbsession.execute(
+            sa.select(CommentReport.comment_id, sa.func.count(CommentReport.id))
+            .where(CommentReport.comment_id.in_(ids)).group_by(CommentReport.comment_id)
+        ).all())
+    return CommentPage(comments, next_cursor, supported, campaigns, reports)
+
+
+def parse_cursor(text: str, sort: str):
+    value, separator, comment_id = text.rpartition("_")
+    try:
+        return (int(value) if sort == "supported" else datetime.fromisoformat(value)), int(comment_id)
+    except ValueError:
+        return None

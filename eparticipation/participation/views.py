@@ -1,0 +1,241 @@
+"""Comments, supports, reports, moderation and votes. Every sending view refuses with a clear message when
+the consultation is not accepting participation (P6), and keeps what the participant typed."""
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import view_config
+
+from eparticipation.forms import FormView
+from eparticipation.i18n import _, flash
+from eparticipation.participation import services
+from eparticipation.participation.models import (
+    Comment,
+    CommentState,
+    HidingReason,
+    OrganisationKind,
+    VoteChoice,
+)
+from eparticipation.participation.resources import CommentContainer, VoteBox
+from eparticipation.participation.schemas import (
+    HIDING_LABELS,
+    VOTE_LABELS,
+    CommentEditSchema,
+    CommentSchema,
+    HideSchema,
+    ReportSchema,
+)
+from eparticipation.permissions import Permissions
+
+
+def draft_url(request, draft, *elements, anchor=None):
+    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)), anchor=anchor)
+
+
+def refusal(request, message, status=403):
+    """The rule's reason, as a page of its own."""
+    request.response.status_int = status
+    return render_to_response(
+        "site/error.jinja2", {"title": _("Not accepted"), "message": message}, request=request, response=request.response
+    )
+
+
+class ParticipationForm(FormView):
+    """A form that sends something to a consultation: refused, with the reason, when it is not accepting."""
+
+    @property
+    def draft(self):
+        return self.context.draft if hasattr(self.context, "draft") else self.context.__parent__.draft
+
+    def __call__(self):
+        try:
+            services.ensure_accepting(self.draft, self.request.now)
+        except services.Refused as refused:
+            return refusal(self.request, refused.message, refused.status)
+        return super().__call__()
+
+    def refuse(self, appstruct, message, status=400):
+        """The form again, with what was typed and why it was not accepted."""
+        self.request.response.status_int = status
+        form = self.form()
+        return self.page(form.render(appstruct), error=message)
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, draft=self.draft, title=self.title, **extra)
+
+
+@view_config(context=CommentContainer, name="add", renderer="participation/form.jinja2",
+             permission=Permissions.CommentAdd)
+class CommentAddView(ParticipationForm):
+    schema = CommentSchema
+    formid = "comment"
+    buttons = (("send", _("Send the comment")),)
+    title = _("Comment on the draft")
+
+    def appstruct(self):
+        return {"article": self.request.params.get("article", "")}
+
+    def save(self, appstruct):
+        draft = self.draft
+        article = next((a for a in draft.consulted_articles if a.number == appstruct["article"]), None)
+        kind = appstruct["organisation_kind"]
+        try:
+            comment = services.add_comment(
+                self.request, draft, appstruct["body"], article, anonymous=appstruct["anonymous"],
+                organisation_name=appstruct["organisation_name"] if kind else None,
+                organisation_kind=OrganisationKind(kind) if kind else None,
+            )
+        except services.Refused as refused:
+            return self.refuse(appstruct, refused.message, refused.status)
+        flash(self.request, _("Your comment is published. Thank you."))
+        return HTTPSeeOther(draft_url(self.request, draft, anchor=f"comment-{comment.id}"))
+
+
+@view_config(context=Comment, renderer="participation/comment.jinja2", permission=Permissions.DraftView)
+def comment_page(context, request):
+    draft = context.__parent__.draft
+    return {
+        "draft": draft,
+        "comment": context,
+        "hiding_labels": HIDING_LABELS,
+        "can_edit": request.has_permission(Permissions.CommentEdit, context),
+        "can_support": request.has_permission(Permissions.CommentSupport, context),
+        "can_report": request.has_permission(Permissions.CommentReport, context),
+        "can_moderate": request.has_permission(Permissions.CommentModerate, context),
+        "is_author": request.identity is not None and request.identity.id == context.author_id,
+        "draft_url": lambda *elements, anchor=None: draft_url(request, draft, *elements, anchor=anchor),
+    }
+
+
+@view_config(context=Comment, name="edit", renderer="participation/form.jinja2", permission=Permissions.CommentEdit)
+class CommentEditView(ParticipationForm):
+    schema = CommentEditSchema
+    formid = "comment"
+    title = _("Edit your comment")
+
+    def appstruct(self):
+        return {"body": self.context.body}
+
+    def save(self, appstruct):
+        services.edit_comment(self.request, self.context, self.draft, appstruct["body"])
+        flash(self.request, _("Your comment is saved; its earlier wording is kept."))
+        return HTTPSeeOther(draft_url(self.request, self.draft, anchor=f"comment-{self.context.id}"))
+
+
+def participation_action(request, draft, action, done_message, anchor):
+    """Run a one-click participation (POST); on a rule's refusal, say why."""
+    try:
+        action()
+    except services.Refused as refused:
+        return refusal(request, refused.message, refused.status)
+    flash(request, done_message)
+    return HTTPSeeOther(draft_url(request, draft, anchor=anchor))
+
+
+@view_config(context=Comment, name="withdraw", request_method="POST", permission=Permissions.CommentEdit)
+def withdraw(context, request):
+    draft = context.__parent__.draft
+    return participation_action(request, draft, lambda: services.withdraw_comment(request, context, draft),
+                                _("Your comment is withdrawn."), "comments")
+
+
+@view_config(context=Comment, name="support", request_method="POST", permission=Permissions.CommentSupport)
+def support(context, request):
+    draft = context.__parent__.draft
+    return participation_action(request, draft, lambda: services.support_comment(request, context, draft),
+                                _("You support this comment."), f"comment-{context.id}")
+
+
+@view_config(context=Comment, name="report", renderer="participation/form.jinja2",
+             permission=Permissions.CommentReport)
+class ReportView(ParticipationForm):
+    schema = ReportSchema
+    formid = "report"
+    buttons = (("report", _("Report to the moderators")),)
+    title = _("Report a comment")
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, comment=self.context, **extra)
+
+    def save(self, appstruct):
+        services.report_comment(self.request, self.context, self.draft, appstruct["reason"])
+        flash(self.request, _("Thank you: the moderators will look at this comment."))
+        return HTTPSeeOther(draft_url(self.request, self.draft, anchor=f"comment-{self.context.id}"))
+
+
+@view_config(context=Comment, name="hide", renderer="participation/form.jinja2",
+             permission=Permissions.CommentModerate)
+class HideView(FormView):
+    schema = HideSchema
+    formid = "hide"
+    buttons = (("hide", _("Hide the comment")),)
+    title = _("Hide a comment")
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, draft=self.context.__parent__.draft, comment=self.context,
+                            title=self.title, **extra)
+
+    def save(self, appstruct):
+        services.hide_comment(self.request, self.context, HidingReason(appstruct["category"]), appstruct["reason"])
+        flash(self.request, _("The comment is hidden; its place says why."))
+        return HTTPSeeOther(draft_url(self.request, self.context.__parent__.draft, anchor=f"comment-{self.context.id}"))
+
+
+@view_config(context=Comment, name="restore", request_method="POST", permission=Permissions.CommentModerate)
+def restore(context, request):
+    if context.state == CommentState.hidden:
+        services.restore_comment(request, context)
+        flash(request, _("The comment is visible again."))
+    return HTTPSeeOther(draft_url(request, context.__parent__.draft, anchor=f"comment-{context.id}"))
+
+
+@view_config(context=VoteBox, request_method="POST", permission=Permissions.VoteCast)
+def vote(context, request):
+    choice = request.POST.get("choice", "")
+    if choice not in VoteChoice.__members__:
+        return refusal(request, _("Choose support, oppose or abstain."), status=400)
+    return participation_action(
+        request, context.draft, lambda: services.cast_vote(request, context.draft, VoteChoice(choice)),
+        _("Your vote is counted: ${choice}.", mapping={"choice": VOTE_LABELS[VoteChoice(choice)]}), "vote",
+    )
+
+
+@view_config(context=VoteBox, request_method="GET", renderer="json", permission=Permissions.DraftView)
+def tally(context, request):
+    """The public tally, as data."""
+    return {choice.value: count for choice, count in services.tally(request.dbsession, context.draft).items()}
+
+
+def draft_participation(request, draft) -> dict:
+    """What the draft page shows of participation: the tally and the user's vote, comment counts per
+    article, and one page of comments (filtered by article, sorted, keyset-paged)."""
+    from eparticipation.consultations.models import State
+
+    if draft.state == State.draft:
+        return {"shown": False}
+    params = request.params
+    article_number = params.get("article", "")
+    article = next((a for a in draft.consulted_articles if a.number == article_number), None)
+    sort = "supported" if params.get("sort") == "supported" else "newest"
+    can_moderate = request.has_permission(Permissions.CommentModerate, draft)
+    page = services.comments_page(request, draft, article.id if article else None, sort, params.get("after", "")[:80],
+                                  with_reports=can_moderate)
+    next_query = None
+    if page.next_cursor:
+        next_query = {k: v for k, v in params.items() if k in ("article", "sort")} | {"after": page.next_cursor}
+    return {
+        "shown": True,
+        "accepting": draft.is_accepting(request.now),
+        "tally": services.tally(request.dbsession, draft),
+        "my_vote": services.vote_of(request.dbsession, draft, request.identity),
+        "vote_labels": VOTE_LABELS,
+        "counts": services.comment_counts(request.dbsession, draft),
+        "page": page,
+        "article_filter": article,
+        "sort": sort,
+        "next_query": next_query,
+        "can_comment": request.has_permission(Permissions.CommentAdd, draft),
+        "can_vote": request.has_permission(Permissions.VoteCast, draft),
+        "can_support": request.has_permission(Permissions.CommentSupport, draft),
+        "can_moderate": can_moderate,
+        "hiding_labels": HIDING_LABELS,
+    }

@@ -1,0 +1,86 @@
+"""Survey rules and storage: when a survey accepts answers, the participant's submission (an upsert that the
+database keeps unique), and what the draft page says about the survey."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from eparticipation.consultations.models import Draft, State
+from eparticipation.consultations.workflow import local_date
+from eparticipation.db import dialect_insert
+from eparticipation.i18n import _
+from eparticipation.permissions import Permissions
+from eparticipation.surveys.models import Question, Submission, Survey
+
+
+def survey_url(request, draft, *elements, **kw) -> str:
+    return request.resource_url(request.root, "consultations", str(draft.id), "survey", *(elements or ("",)), **kw)
+
+
+def not_accepting_message(draft: Draft, now):
+    """Why the survey takes no answers now (P6: closed means closed)."""
+    if draft.state == State.draft:
+        return _("The survey is not open for answers yet: it opens with the consultation.")
+    if draft.state == State.consultation and now < draft.opens_at:
+        return _("The survey opens for answers with the consultation, on ${date}.",
+                 mapping={"date": local_date(draft.opens_at)})
+    return _("The consultation has closed: the survey no longer accepts answers.")
+
+
+def save_submission(request, survey: Survey, answers: dict) -> None:
+    """The participant's answers: the first send creates their submission, later ones replace its answers.
+    The unique constraint (survey, user) arbitrates concurrent sends: one row, the last answers win."""
+    insert = dialect_insert(request.dbsession, Submission)
+    statement = insert.values(
+        survey_id=survey.id, user_id=request.identity.id, answers=answers, created_at=request.now,
+        updated_at=request.now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Submission.survey_id, Submission.user_id],
+        set_={"answers": statement.excluded.answers, "updated_at": statement.excluded.updated_at},
+    )
+    request.dbsession.execute(statement)
+
+
+def submission_of(request, survey: Survey | None) -> Submission | None:
+    """The signed-in participant's submission, as the database has it now."""
+    if survey is None or request.identity is None:
+        return None
+    return request.dbsession.scalar(
+        sa.select(Submission)
+        .where(Submission.survey_id == survey.id, Submission.user_id == request.identity.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+@dataclass(frozen=True)
+class SurveyStatus:
+    """What the draft page says about the survey (templates/surveys/draft_section.jinja2)."""
+
+    question_count: int
+    accepting: bool
+    answered: bool
+    can_design: bool
+    url: str
+    design_url: str
+
+
+def survey_status(request, draft: Draft) -> SurveyStatus:
+    question_count = request.dbsession.scalar(
+        sa.select(sa.func.count(Question.id)).join(Survey).where(Survey.draft_id == draft.id)
+    )
+    accepting = draft.is_accepting(request.now)
+    answered = False
+    if question_count and accepting and request.identity is not None:
+        answered = request.dbsession.scalar(
+            sa.select(sa.exists().where(Submission.user_id == request.identity.id,
+                                        Submission.survey_id == Survey.id, Survey.draft_id == draft.id))
+        )
+    return SurveyStatus(
+        question_count=question_count,
+        accepting=accepting,
+        answered=bool(answered),
+        can_design=bool(request.has_permission(Permissions.SurveyDesign, draft)),
+        url=survey_url(request, draft),
+        design_url=survey_url(request, draft, "design"),
+    )
