@@ -52,7 +52,7 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 
 db: setup  ## migrate the database of $(INI) to the newest schema
 	mkdir -p var
-	$(BIN)/alembic -c $(INI) upgrade heads
+	$(BIN)/alembic -c $(INI) upgrade head
 
 demo: db  ## load the demo agencies, users and content (idempotent)
 	$(BIN)/eparticipation-demo $(INI)

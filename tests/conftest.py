@@ -70,7 +70,7 @@ def engine(app_settings):
         Base.metadata.drop_all(connection)
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "heads")
+        command.upgrade(alembic_config(connection), "head")
     yield engine
     engine.dispose()
 

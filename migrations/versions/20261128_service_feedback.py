@@ -1,7 +1,7 @@
 """Service feedback (P4): an agency's services and processes, and citizens' monthly ratings of them.
 
 Revision ID: c3d4feedback01
-Revises: ee4ac3dae3c0
+Revises: b2c3surveys01
 Create Date: 2026-11-28 00:25:54.039071
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c3d4feedback01'
-down_revision = 'ee4ac3dae3c0'
+down_revision = 'b2c3surveys01'
 branch_labels = None
 depends_on = None
 

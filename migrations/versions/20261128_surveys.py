@@ -1,7 +1,7 @@
 """Surveys (P3): a draft's survey, its questions, and one submission per participant.
 
 Revision ID: b2c3surveys01
-Revises: ee4ac3dae3c0
+Revises: a1participation
 Create Date: 2026-11-28 00:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b2c3surveys01'
-down_revision = 'ee4ac3dae3c0'
+down_revision = 'a1participation'
 branch_labels = None
 depends_on = None
 

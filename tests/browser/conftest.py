@@ -106,7 +106,7 @@ def live_server(live_settings):
         config = Config(str(PROJECT / "development.ini"))
         config.attributes["connection"] = connection
         # Every head: while parallel branches of migrations await their merge, the app needs them all.
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
     drafts = seed(engine)
 
     app = main({}, **live_settings)
