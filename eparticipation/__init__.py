@@ -48,6 +48,7 @@ def main(global_config, **settings):
         config.include(".templating")
         config.include(".forms")
         # The domains; their views are registered by the scan.
+        config.include(".accounts")
         config.include(".agencies")
         config.include(".consultations")
         config.include(".surveys")

@@ -192,6 +192,8 @@ class MeViews:
                 for grant in user.grants
             ],
         }
+        for name, exporter in sorted(self.request.registry.get("personal_data", {}).items()):
+            data[name] = exporter(self.request.dbsession, user)
         response = self.request.response
         response.content_type = "application/json"
         response.charset = "utf-8"

@@ -4,5 +4,7 @@
 def includeme(config):
     from eparticipation.agencies.models import AGENCY_CHILDREN
     from eparticipation.feedback.models import ServiceContainer
+    from eparticipation.feedback.services import personal_ratings
 
     AGENCY_CHILDREN["services"] = ServiceContainer
+    config.add_personal_data("service_ratings", personal_ratings)

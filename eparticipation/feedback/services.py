@@ -74,3 +74,14 @@ def rating_this_month(request, service, user, now: datetime) -> ServiceRating | 
 def next_rating_day(now: datetime) -> date:
     """When someone who rated during the month of `now` may rate again: the first day of the next Jalali month."""
     return next_period_start(now)
+
+
+def personal_ratings(dbsession, user) -> list[dict]:
+    """The person's ratings of services (for their data download)."""
+    ratings = dbsession.scalars(
+        sa.select(ServiceRating).where(ServiceRating.user_id == user.id).order_by(ServiceRating.id)
+    ).all()
+    return [
+        {"service": r.service_id, "score": r.score, "comment": r.comment, "rated_at": r.rated_at.isoformat()}
+        for r in ratings
+    ]

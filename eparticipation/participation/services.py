@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eparticipation.accounts.models import User
 from eparticipation.consultations.models import ConsultedArticle, Draft
@@ -258,3 +258,24 @@ def parse_cursor(text: str, sort: str):
         return (int(value) if sort == "supported" else datetime.fromisoformat(value)), int(comment_id)
     except ValueError:
         return None
+
+
+def personal_comments(dbsession, user) -> list[dict]:
+    """The person's comments, in every state, with their earlier wordings (for their data download)."""
+    comments = dbsession.scalars(
+        sa.select(Comment).where(Comment.author_id == user.id).options(selectinload(Comment.revisions))
+        .order_by(Comment.id)
+    ).all()
+    return [
+        {
+            "draft": c.draft_id, "article": c.article.number if c.article else None, "body": c.body,
+            "state": c.state.value, "anonymous": c.anonymous, "organisation": c.organisation_name,
+            "written_at": c.created_at.isoformat(), "earlier_wordings": [r.body for r in c.revisions],
+        }
+        for c in comments
+    ]
+
+
+def personal_votes(dbsession, user) -> list[dict]:
+    votes = dbsession.scalars(sa.select(Vote).where(Vote.user_id == user.id).order_by(Vote.id)).all()
+    return [{"draft": v.draft_id, "choice": v.choice.value, "cast_at": v.cast_at.isoformat()} for v in votes]

@@ -21,9 +21,10 @@ class SurveyAccepting:
 def includeme(config):
     from eparticipation.consultations.models import register_draft_child
     from eparticipation.surveys.resources import SurveyResource
-    from eparticipation.surveys.services import survey_status
+    from eparticipation.surveys.services import personal_answers, survey_status
 
     register_draft_child("survey", SurveyResource)
     config.add_view_predicate("survey_accepting", SurveyAccepting)
     # Templates ask `request.survey_status(draft)` (the draft page's survey section).
     config.add_request_method(survey_status, "survey_status")
+    config.add_personal_data("survey_answers", personal_answers)

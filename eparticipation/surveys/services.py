@@ -84,3 +84,13 @@ def survey_status(request, draft: Draft) -> SurveyStatus:
         url=survey_url(request, draft),
         design_url=survey_url(request, draft, "design"),
     )
+
+
+def personal_answers(dbsession, user) -> list[dict]:
+    """The person's survey answers (for their data download)."""
+    rows = dbsession.execute(
+        sa.select(Survey.draft_id, Submission.answers, Submission.updated_at)
+        .join(Submission, Submission.survey_id == Survey.id).where(Submission.user_id == user.id)
+        .order_by(Submission.id)
+    ).all()
+    return [{"draft": draft_id, "answers": answers, "updated_at": at.isoformat()} for draft_id, answers, at in rows]

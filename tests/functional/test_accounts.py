@@ -155,6 +155,7 @@ def test_data_export_is_a_json_download_of_the_users_own_data(testapp, dbsession
     }
     assert "other@example.org" not in response.text
     assert "password" not in response.text
+    assert {"comments", "votes", "survey_answers", "service_ratings"} <= set(data)
 
 
 def test_signed_in_user_visiting_register_goes_to_their_account(testapp, dbsession):
@@ -173,3 +174,24 @@ def test_anonymous_visitors_are_asked_to_sign_in_in_persian(testapp):
     page = testapp.get("/me/", status=403)
     assert "You need to sign in" not in page.text
     assert page.html.find("a", href=lambda href: href and "login?next=" in href)
+
+
+def test_data_export_holds_the_users_participation(testapp, dbsession, clock):
+    from datetime import timedelta
+
+    from eparticipation.participation.models import Vote, VoteChoice
+
+    from ..factories import make_agency, make_comment, make_draft
+
+    me = make_user(dbsession, email="me@example.org")
+    other = make_user(dbsession, email="other@example.org")
+    draft = make_draft(dbsession, make_agency(dbsession), state="consultation", opens_at=clock.now() - timedelta(days=1))
+    make_comment(dbsession, draft, me, body="نظر من درباره این پیش‌نویس")
+    make_comment(dbsession, draft, other, body="نظر دیگری که از من نیست")
+    dbsession.add(Vote(draft_id=draft.id, user_id=me.id, choice=VoteChoice.oppose, cast_at=clock.now(),
+                       updated_at=clock.now()))
+    dbsession.flush()
+    testapp.login("me@example.org")
+    data = json.loads(testapp.get("/me/export").text)
+    assert [c["body"] for c in data["comments"]] == ["نظر من درباره این پیش‌نویس"]
+    assert data["votes"] == [{"draft": draft.id, "choice": "oppose", "cast_at": clock.now().isoformat()}]
