@@ -121,6 +121,9 @@ class FormView:
             buttons=[button(name, title) for name, title in self.buttons],
             formid=self.formid,
             action=self.request.path_qs,
+            # No autofocus: on a phone it would skip the page's explanation, and after an error it
+            # would land on the first field rather than the wrong one.
+            focus="off",
         )
         form.widget.attributes = {"novalidate": "novalidate"}
         return form

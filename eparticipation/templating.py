@@ -26,6 +26,11 @@ def template_globals(event):
         if code != request.locale_name
     ]
     event["user"] = request.identity
+    # Templates' _() translates like the Python code's: numbers and dates in the mapping in the page's
+    # language, and translation strings in the mapping translated too.
+    event["_"] = lambda msgid, mapping=None: i18n.translate(
+        request, i18n.TranslationString(msgid, domain="eparticipation", mapping=mapping)
+    )
     event["Permissions"] = Permissions
     # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
     event["csrf_token"] = lambda: get_csrf_token(request)

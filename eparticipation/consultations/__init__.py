@@ -1,6 +1,11 @@
 """Consultations: draft legal documents, their articles, and the workflow that puts them to the public."""
 
 
+def draft_url(request, draft, *elements, anchor=None):
+    """The address of a draft's page (or of one of its views), from any page."""
+    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)), anchor=anchor)
+
+
 def includeme(config):
     from eparticipation.consultations.models import register_draft_child
     from eparticipation.resources import ArticleContainer

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from eparticipation.agencies.models import Agency
-from eparticipation.consultations import importer, services, workflow
+from eparticipation.consultations import draft_url, importer, services, workflow
 from eparticipation.consultations.models import (
     Article,
     DocumentType,
@@ -43,10 +43,6 @@ STATE_LABELS = {
     State.closed: _("Closed"),
     State.published: _("Published"),
 }
-
-
-def draft_url(request, draft, *elements):
-    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)))
 
 
 def presentation(request):

@@ -6,7 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from eparticipation.feedback.models import SCORES, Service, ServiceRating, next_period_start, rating_period
+from eparticipation.feedback.models import (
+    SCORES,
+    Service,
+    ServiceRating,
+    next_period_start,
+    rating_period,
+)
 
 
 @dataclass(frozen=True)

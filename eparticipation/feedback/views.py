@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from eparticipation.feedback.models import Service, ServiceContainer, ServiceRating, rating_period
+from eparticipation.feedback.models import (
+    Service,
+    ServiceContainer,
+    ServiceRating,
+    rating_period,
+)
 from eparticipation.feedback.schemas import SCORE_LABELS, RatingSchema, ServiceSchema
 from eparticipation.feedback.services import (
     next_rating_day,

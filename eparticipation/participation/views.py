@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
+from eparticipation.consultations import draft_url
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.participation import services
@@ -25,10 +26,6 @@ from eparticipation.participation.schemas import (
     ReportSchema,
 )
 from eparticipation.permissions import Permissions
-
-
-def draft_url(request, draft, *elements, anchor=None):
-    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)), anchor=anchor)
 
 
 def refusal(request, message, status=403):

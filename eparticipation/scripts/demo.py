@@ -3,11 +3,15 @@
     eparticipation-demo development.ini
 
 Agencies, staff and citizens, and eleven drafts of every document type in every workflow state, taken
-through the real workflow at past moments (their Persian texts are in data/demo/).
+through the real workflow at past moments (their Persian texts are in data/demo/); the citizens' comments,
+supports and votes on every opened draft (data/demo/*.participation.txt), a survey with its answers, and
+the agencies' services with their monthly ratings, sent through the application's rules at past moments too.
 """
 
 import argparse
 import random
+from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,9 +19,11 @@ from importlib.resources import files
 
 import sqlalchemy as sa
 import transaction
+from persiantools.jdatetime import JalaliDate
 from pyramid.paster import bootstrap, setup_logging
 from pyramid.scripting import prepare
 from pyramid.security import remember
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eparticipation.accounts.models import (
     Gender,
@@ -38,9 +44,23 @@ from eparticipation.consultations.models import (
     State,
 )
 from eparticipation.db import get_tm_session
+from eparticipation.feedback.models import Service, ServiceContainer, ServiceRating, rating_period
+from eparticipation.feedback.services import rating_this_month
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
 from eparticipation.i18n import DISPLAY_TIMEZONE
+from eparticipation.participation import services as participation
+from eparticipation.participation.models import (
+    COMMENT_MAX,
+    COMMENT_MIN,
+    Comment,
+    HidingReason,
+    OrganisationKind,
+    Vote,
+    VoteChoice,
+)
 from eparticipation.permissions import Permissions
+from eparticipation.surveys import services as surveys
+from eparticipation.surveys.models import Question, QuestionKind, Survey
 
 DEMO_PASSWORD = "demo-pass-1405"
 
@@ -141,6 +161,7 @@ class DemoDraft:
     story: tuple = ()
     edited_days_ago: int | None = None  # the last edit of a draft that is still a draft
     en_call_source: str | None = None  # data/demo/ file: its first line is a heading, the rest the summary
+    participation: str | None = None  # data/demo/ file: the comments and votes it received (see below)
 
 
 CERTIFICATES_BYLAW = DemoDraft(
@@ -157,6 +178,7 @@ CERTIFICATES_BYLAW = DemoDraft(
     en_call_source="bylaw-certificates.call.en.txt",
     created_days_ago=10,
     story=(Open(3, "09:30", days=30),),
+    participation="bylaw-certificates.participation.txt",
 )
 
 EPARTICIPATION_DIRECTIVE = DemoDraft(
@@ -195,6 +217,7 @@ EPARTICIPATION_DIRECTIVE = DemoDraft(
         ),
         Publish(70, "12:00"),
     ),
+    participation="directive-eparticipation.participation.txt",
 )
 
 DEMO_DRAFTS = [
@@ -284,6 +307,7 @@ DEMO_DRAFTS = [
         ),
         created_days_ago=35,
         story=(Open(26, "08:45", days=30),),
+        participation="directive-customs-single-window.participation.txt",
     ),
     DemoDraft(
         "mefa", DocumentType.board_resolution, "board-resolution-faculty-procurement.fa.txt",
@@ -309,6 +333,7 @@ DEMO_DRAFTS = [
                    reason="به درخواست انجمن تأمین‌کنندگان و چند عضو هیئت علمی برای بررسی دقیق‌تر نصاب‌ها و "
                           "خرید خدمات پژوهشی، مهلت نظرخواهی پانزده روز تمدید شد."),
         ),
+        participation="board-resolution-faculty-procurement.participation.txt",
     ),
     DemoDraft(
         "mefa", DocumentType.circular, "circular-mefa-eservices.fa.txt",
@@ -331,6 +356,7 @@ DEMO_DRAFTS = [
         ),
         created_days_ago=20,
         story=(Open(12, "09:00", days=40),),
+        participation="circular-mefa-eservices.participation.txt",
     ),
     # Closed: by the clock; by withdrawal.
     DemoDraft(
@@ -352,6 +378,7 @@ DEMO_DRAFTS = [
         ),
         created_days_ago=75,
         story=(Open(62, "11:00", days=30), CloseByClock()),
+        participation="bill-vat-export-refunds.participation.txt",
     ),
     DemoDraft(
         "customs", DocumentType.bylaw, "bylaw-customs-warehouses.fa.txt",
@@ -376,6 +403,7 @@ DEMO_DRAFTS = [
                      reason="در بررسی‌های کارشناسی روشن شد که ضوابط انبارهای اختصاصی باید با مقررات مناطق ویژه "
                             "اقتصادی هماهنگ شود. متن بازنویسی می‌شود و دوباره به نظرخواهی گذاشته خواهد شد."),
         ),
+        participation="bylaw-customs-warehouses.participation.txt",
     ),
     # Published, with a final text that differs a little from the consulted one.
     DemoDraft(
@@ -404,6 +432,7 @@ DEMO_DRAFTS = [
                    add_notes=(("3", "ابلاغ الکترونیکی رأی مانع ارسال نسخه کاغذی آن به درخواست مؤدی نیست."),)),
             Publish(45, "13:00"),
         ),
+        participation="directive-tax-e-appeals.participation.txt",
     ),
 ]
 
@@ -593,9 +622,535 @@ def ensure_drafts(dbsession, registry, agencies: dict[str, Agency]) -> list[Draf
     return sorted(added, key=lambda draft: draft.id)
 
 
-def load_demo(dbsession, registry=None) -> list[Draft]:
-    """Agencies, staff and citizens; with the registry (for the clock and the workflow), the demo drafts too.
-    Returns the drafts that were added."""
+# --- demo participation -------------------------------------------------------------------------------
+# Every opened demo draft receives the comments, supports, reports and votes of its data/demo/
+# *.participation.txt; the certificates bylaw a survey and the citizens' answers; every agency its services
+# and the citizens' ratings of the last two Jalali months. Each act is a request at a past moment, signed
+# in as the person who acts, through the application's rules (participation.add_comment, support_comment,
+# report_comment, hide_comment, cast_vote, surveys.save_submission, the monthly rule of ratings); the acts
+# of all drafts and services are taken in the order of their moments. Whatever already has some (a draft
+# with comments or votes, a draft with a survey, a service with ratings) is left alone.
+
+# People take part in the daytime and the evening: a moment computed as a share of a period is moved to one
+# of these Tehran times of its day, when that is still within the period.
+PLAUSIBLE_TIMES = ("09:40", "11:25", "21:15", "13:10", "16:45", "19:30", "22:50", "08:20", "10:05", "18:10",
+                   "12:35", "20:40")
+
+
+@dataclass(frozen=True)
+class DemoComment:
+    """A comment of a *.participation.txt (its format is described in directive-eparticipation.participation.txt)."""
+
+    share: float  # of the consultation that had passed when it was sent
+    at: str | None  # "HH:MM" in Tehran, if the file says
+    authors: tuple[int, ...]  # citizen numbers; several post the same text, a few minutes apart (a campaign)
+    article: str | None  # the consulted article's number; None: the whole draft
+    body: str
+    anonymous: bool = False
+    organisation: tuple[OrganisationKind, str] | None = None
+    supporters: tuple[int, ...] = ()
+    report: tuple[int, str] | None = None  # (citizen, reason)
+    hide: tuple[HidingReason, str] | None = None  # by the agency's editor, after the report
+
+
+def parse_comment(source: str, header: str, body: str) -> DemoComment:
+    when, who, where, *options = (part.strip() for part in header.split("|"))
+    share, _space, at = when.partition(" ")
+    fields = {}
+    for option in options:
+        key, colon, value = option.partition(":")
+        if option == "anonymous":
+            fields["anonymous"] = True
+        elif option.startswith("supported by "):
+            fields["supporters"] = tuple(map(int, option.removeprefix("supported by ").split()))
+        elif colon and key.startswith("reported by "):
+            fields["report"] = (int(key.removeprefix("reported by ")), value.strip())
+        elif colon and key.startswith("hidden "):
+            fields["hide"] = (HidingReason(key.removeprefix("hidden ")), value.strip())
+        elif colon and key in OrganisationKind.__members__:
+            fields["organisation"] = (OrganisationKind(key), value.strip())
+        else:
+            raise RuntimeError(f"demo: {source}: what is {option!r} in {header!r}?")
+    comment = DemoComment(
+        share=float(share), at=at.strip() or None, authors=tuple(map(int, who.split())),
+        article=None if where == "draft" else where.removeprefix("article ").strip(), body=body, **fields,
+    )
+    if set(comment.supporters) & set(comment.authors) or (comment.hide and not comment.report):
+        raise RuntimeError(f"demo: {source}: {header!r} supports itself or is hidden without a report")
+    if not COMMENT_MIN <= len(body) <= COMMENT_MAX or not 0 < comment.share < 1:
+        raise RuntimeError(f"demo: {source}: the comment {header!r} is too short, too long or out of time")
+    return comment
+
+
+def read_participation(source: str) -> tuple[list[DemoComment], dict[VoteChoice, tuple[int, ...]]]:
+    comments, votes = [], {}
+    header, body = None, []
+    for line in [*demo_text(source).splitlines(), "=="]:
+        if line.startswith("#"):
+            continue
+        if line.startswith("votes:"):
+            for part in line.removeprefix("votes:").split("|"):
+                choice, *numbers = part.split()
+                votes[VoteChoice(choice)] = tuple(map(int, numbers))
+        elif line.startswith("=="):
+            if header is not None:
+                comments.append(parse_comment(source, header, "\n".join(body).strip()))
+            header, body = line.removeprefix("==").strip(), []
+        elif header is not None:
+            body.append(line)
+    return comments, votes
+
+
+SURVEY_DRAFT = CERTIFICATES_BYLAW
+SURVEY_QUESTIONS = (
+    # kind, required, the question {language: text}, its options [{language: text}]
+    (QuestionKind.single_choice, True,
+     {"fa": "کدام یک از معیارهای مشارکت مؤثر در ماده ۳ را مهم‌تر می‌دانید؟",
+      "en": "Which of the criteria of effective participation in Article 3 matters most to you?"},
+     [{"fa": "پذیرفته شدن کامل یا جزئی دیدگاه", "en": "A comment adopted in whole or in part"},
+      {"fa": "تکمیل کامل پرسش‌نامه نظرسنجی", "en": "A completed survey"},
+      {"fa": "شرکت در دست‌کم پنج فراخوان در سال", "en": "Taking part in at least five consultations a year"}]),
+    (QuestionKind.multiple_choice, False,
+     {"fa": "گواهی مشارکت الکترونیکی در کدام موارد باید برای دارنده‌اش امتیاز به شمار آید؟",
+      "en": "Where should an e-participation certificate count in its holder's favour?"},
+     [{"fa": "سوابق استخدامی و ارتقای شغلی", "en": "Recruitment and promotion"},
+      {"fa": "پذیرش در دانشگاه و دوره‌های آموزشی", "en": "University and training admissions"},
+      {"fa": "تقدیر عمومی در درگاه دستگاه", "en": "Public recognition on the agency's portal"},
+      {"fa": "تخفیف در هزینه خدمات دولتی", "en": "Reduced fees for public services"},
+      {"fa": "هیچ‌کدام؛ خود مشارکت کافی است", "en": "None: taking part is reward enough"}]),
+    (QuestionKind.scale, True,
+     {"fa": "این آیین‌نامه تا چه اندازه شما را به شرکت در نظرخواهی‌های بیشتر تشویق می‌کند؟",
+      "en": "How far would this bylaw encourage you to take part in more consultations?"},
+     []),
+    (QuestionKind.text, False,
+     {"fa": "اگر پیشنهاد دیگری برای تشویق مشارکت مردم دارید، بنویسید.",
+      "en": "Any other suggestion to encourage people to take part?"},
+     []),
+)
+SURVEY_ANSWERS = (
+    # citizen, the single choice, the multiple choice, the scale, the short text (None: left unanswered)
+    (1, 0, (2,), 4, None),
+    (3, 0, (0, 2), 4, "گواهی در ارزیابی سالانه کارکنان دولت هم منظور شود."),
+    (5, 2, (3,), 2, None),
+    (6, 1, (4,), 3, "به جای گواهی، نتیجه بررسی دیدگاه‌ها را زودتر اعلام کنید؛ همین انگیزه کافی است."),
+    (9, 0, (0, 1), 5, None),
+    (12, 0, (2,), 3, "Issue the certificates in English too, so that they can be used abroad."),
+    (13, 1, (1, 2), 4, None),
+    (15, 0, (2, 4), 3, "پرسش‌نامه‌ها کوتاه باشند و روی گوشی به‌راحتی پر شوند."),
+    (18, 2, (0,), 2, None),
+    (19, 1, (2, 3), 4, "برای فراخوان‌های تازه پیامک یادآوری بفرستید."),
+)
+
+
+@dataclass(frozen=True)
+class DemoService:
+    agency: str
+    fa: tuple[str, str]  # name, description
+    en: tuple[str, str]
+    last_month: tuple[tuple[int, str | None], ...]  # ratings (score, comment) in the previous Jalali month
+    this_month: tuple[tuple[int, str | None], ...]  # and in the current one, until now
+
+
+SERVICES_CREATED_DAYS_AGO = 90  # before the previous Jalali month, whatever today is
+DEMO_SERVICES = [
+    DemoService(
+        "mefa",
+        ("پاسخ به درخواست‌های دسترسی آزاد به اطلاعات",
+         "ثبت درخواست دسترسی به اطلاعات وزارت در سامانه ملی انتشار و دسترسی آزاد به اطلاعات و دریافت پاسخ در "
+         "مهلت قانونی ده روز کاری."),
+        ("Answering freedom-of-information requests",
+         "Requests for the ministry's information are lodged in the national freedom-of-information system and "
+         "answered within the legal limit of ten working days."),
+        last_month=((2, "پاسخ بعد از یک ماه آمد و فقط نوشته بودند اطلاعات محرمانه است، بدون ذکر مستند قانونی."),
+                    (4, None), (3, "پاسخ به‌موقع بود اما ناقص؛ فقط بخشی از آمار خواسته‌شده فرستاده شد."),
+                    (5, "ظرف یک هفته پاسخ کامل گرفتم. ممنون."), (2, None), (3, None)),
+        this_month=((4, "نسبت به قبل سریع‌تر شده است."), (1, "درخواستم بی‌پاسخ ماند و مهلت قانونی گذشت."),
+                    (3, None), (4, None)),
+    ),
+    DemoService(
+        "mefa",
+        ("صدور مجوز سرمایه‌گذاری خارجی",
+         "بررسی درخواست سرمایه‌گذاران خارجی برای برخورداری از حمایت‌های قانون تشویق و حمایت سرمایه‌گذاری خارجی "
+         "و صدور مجوز سرمایه‌گذاری."),
+        ("Licensing foreign investment",
+         "Applications by foreign investors for the protection of the Foreign Investment Promotion and "
+         "Protection Act are examined and investment licences issued."),
+        last_month=((4, "کارشناس پرونده پاسخ‌گو بود و مدارک لازم را یک‌جا اعلام کرد."), (3, None),
+                    (2, "The forms are only in Persian; an English version would help foreign applicants a lot."),
+                    (4, None), (5, None)),
+        this_month=((3, "زمان بررسی طولانی است، ولی وضعیت پرونده در سامانه قابل پیگیری است."), (4, None), (2, None)),
+    ),
+    DemoService(
+        "tax",
+        ("ثبت‌نام و دریافت کد اقتصادی",
+         "ثبت‌نام مؤدیان حقیقی و حقوقی در درگاه ملی خدمات مالیاتی، تشکیل پرونده مالیاتی و دریافت کد اقتصادی."),
+        ("Registering for an economic code",
+         "Individuals and companies register on the national tax services portal, open their tax file and "
+         "receive their economic code."),
+        last_month=((5, "کاملاً اینترنتی و در دو روز انجام شد."), (4, None),
+                    (2, "پیامک کد فعال‌سازی نمی‌رسید و سه بار تماس گرفتم."), (3, None),
+                    (4, "راهنمای ثبت‌نام خوب بود، ولی انتخاب کد فعالیت گیج‌کننده است."), (5, None),
+                    (1, "برای تأیید مدارک مجبور شدم حضوری به اداره بروم، با اینکه گفته بودند غیرحضوری است.")),
+        this_month=((4, None), (3, "سامانه در روزهای آخر ماه بسیار کند است."), (5, None),
+                    (4, "پاسخ کارشناس مرکز تماس دقیق و سریع بود.")),
+    ),
+    DemoService(
+        "tax",
+        ("استرداد مالیات بر ارزش افزوده",
+         "رسیدگی به درخواست استرداد مالیات و عوارض ارزش افزوده صادرکنندگان و دیگر مؤدیان مشمول و واریز مبلغ به "
+         "حساب آنان."),
+        ("VAT refunds",
+         "Applications for refunds of value added tax and duties from exporters and other eligible taxpayers "
+         "are examined and the amount paid into their account."),
+        last_month=((1, "چهار ماه است درخواست داده‌ام و هنوز در مرحله رسیدگی است."),
+                    (2, "هر بار یک مدرک تازه می‌خواهند."), (2, None), (3, None), (1, None),
+                    (4, "این بار ظرف پنج هفته واریز شد؛ بهتر از سال گذشته.")),
+        this_month=((2, "وضعیت پرونده در سامانه به‌روز نمی‌شود و معلوم نیست منتظر چه هستیم."), (3, None), (1, None)),
+    ),
+    DemoService(
+        "tax",
+        ("پاسخ به استعلام‌های مالیاتی",
+         "پاسخ به استعلام مؤدیان، دفاتر اسناد رسمی و دستگاه‌ها درباره بدهی مالیاتی و صدور گواهی مفاصاحساب."),
+        ("Answering tax inquiries",
+         "Answers to inquiries from taxpayers, notaries and agencies about tax debts, and tax clearance "
+         "certificates."),
+        last_month=((4, None), (5, "استعلام دفترخانه همان روز پاسخ داده شد."), (3, None),
+                    (4, "سریع بود، اما نشانی در گواهی غلط تایپی داشت."), (2, None)),
+        this_month=((5, None), (4, "خیلی بهتر از مراجعه حضوری."), (3, None), (4, None)),
+    ),
+    DemoService(
+        "customs",
+        ("ترخیص کالا از گمرک",
+         "اظهار، ارزیابی و ترخیص کالاهای وارداتی و صادراتی در گمرکات اجرایی از طریق سامانه جامع گمرکی."),
+        ("Customs clearance of goods",
+         "Declaring, examining and clearing imported and exported goods at the customs houses through the "
+         "Comprehensive Customs System."),
+        last_month=((2, "کالای ما سه روز در مسیر قرمز ماند و کسی دلیلش را نگفت."), (3, None),
+                    (4, "ترخیص مسیر سبز در گمرک شهید رجایی یک‌روزه انجام شد."), (2, None),
+                    (1, "سامانه دو روز قطع بود و هزینه انبارداری را ما پرداختیم."), (3, None)),
+        this_month=((3, "بهتر شده، ولی هنوز برای بعضی مجوزها نسخه کاغذی می‌خواهند."), (4, None), (2, None),
+                    (5, "Clearance at Bazargan took less than a day this time. Very efficient.")),
+    ),
+    DemoService(
+        "customs",
+        ("استرداد حقوق ورودی مواد اولیه کالاهای صادراتی",
+         "استرداد حقوق ورودی پرداخت‌شده بابت مواد اولیه و قطعات وارداتی که در تولید کالای صادرشده به کار "
+         "رفته‌اند."),
+        ("Refunding import duties on the inputs of exported goods",
+         "Import duties paid on raw materials and parts used to make goods that were later exported are "
+         "refunded."),
+        last_month=((2, None), (3, "روند طولانی است، اما کارشناسان همکاری کردند."),
+                    (1, "پس از شش ماه هنوز پرونده به خزانه فرستاده نشده است."), (3, None)),
+        this_month=((2, "فرم‌ها پیچیده‌اند و راهنمایی برای پر کردنشان نیست."), (4, None)),
+    ),
+    DemoService(
+        "customs",
+        ("صدور رأی مقدماتی طبقه‌بندی تعرفه‌ای کالا",
+         "پاسخ رسمی و الزام‌آور گمرک به درخواست صاحب کالا درباره ردیف تعرفه کالا، پیش از واردات یا صادرات."),
+        ("Advance rulings on the tariff classification of goods",
+         "A binding answer from the Customs Administration, at the trader's request, on the tariff line of goods "
+         "before they are imported or exported."),
+        last_month=((4, "پاسخ دقیق و مستند بود."), (5, None), (3, None), (4, None)),
+        this_month=((3, "پاسخ بیش از یک ماه طول کشید."),
+                    (5, "رأی مقدماتی جلوی اختلاف بعدی در گمرک را گرفت. بسیار مفید."), (4, None)),
+    ),
+]
+
+
+# What ensure_participation counts, in the order it is reported.
+PARTICIPATION = ("comments", "supports", "reports", "hidden", "votes", "surveys", "survey answers", "services",
+                 "ratings")
+
+
+@dataclass
+class Act:
+    """One participation: who does it, when, and what (on a request signed in as them, at that moment)."""
+
+    at: datetime
+    user: User
+    do: Callable  # do(request)
+    draft: Draft | None = None  # taken as it was at that moment
+
+
+def between(start: datetime, end: datetime, share: float, at: str | None = None) -> datetime:
+    """The minute `share` of the way from `start` to `end`, moved to the Tehran time `at` of its day when that
+    is still between them."""
+    moment = (start + (end - start) * share).replace(second=0, microsecond=0)
+    if moment <= start:
+        moment += timedelta(minutes=1)
+    if at is not None:
+        hours, minutes = map(int, at.split(":"))
+        local = moment.astimezone(DISPLAY_TIMEZONE).replace(hour=hours, minute=minutes)
+        if start < local < end:
+            moment = local
+    return moment
+
+
+@contextmanager
+def as_it_was(dbsession, draft: Draft | None, at: datetime):
+    """The draft with the state and the end it had at `at`, read from its workflow history, so that the rules
+    (its ACL by state, `is_accepting`) are those of that moment: a closed consultation is taken back to the
+    days it ran. The values are set as the loaded ones, so nothing is written, and are put back afterwards."""
+    if draft is None:
+        yield
+        return
+    dbsession.flush()
+    state, closes_at = State.draft, draft.closes_at
+    for event in sorted(draft.events, key=lambda event: event.at):
+        if event.at > at:
+            break
+        state = event.to_state
+        if "closes_at" in (event.details or {}):
+            closes_at = datetime.fromisoformat(event.details["closes_at"])
+    now_state, now_closes_at = draft.state, draft.closes_at
+    set_committed_value(draft, "state", state)
+    set_committed_value(draft, "closes_at", closes_at)
+    try:
+        yield
+    finally:
+        set_committed_value(draft, "state", now_state)
+        set_committed_value(draft, "closes_at", now_closes_at)
+
+
+def allowed(request, permission: Permissions, context):
+    if not request.has_permission(permission, context):
+        raise RuntimeError(f"demo: {request.identity.email} may not {permission.value} at {request.now}")
+
+
+def perform(dbsession, registry, acts: list[Act]):
+    """The acts in the order of their moments (in the order given when at the same moment)."""
+    clock = registry["clock"]
+    try:
+        for act in sorted(acts, key=lambda act: act.at):
+            with request_at(registry, dbsession, act.at, act.user) as request, as_it_was(dbsession, act.draft, act.at):
+                try:
+                    act.do(request)
+                except participation.Refused as refused:
+                    message = refused.message.interpolate()
+                    raise RuntimeError(f"demo: {act.user.email} at {act.at}: {message}") from refused
+                dbsession.flush()
+    finally:
+        registry["clock"] = clock
+
+
+def consultation_period(draft: Draft, real_now: datetime) -> tuple[datetime, datetime]:
+    """From the opening to the end (or the withdrawal, or now), with a few minutes to spare."""
+    return draft.opens_at, min(draft.closes_at, draft.closed_at or real_now, real_now) - timedelta(minutes=5)
+
+
+def comment_acts(spec: DemoDraft, draft: Draft, citizens: dict[int, User], editor: User, real_now: datetime,
+                 counts: Counter) -> list[Act]:
+    comments, votes = read_participation(spec.participation)
+    start, end = consultation_period(draft, real_now)
+    articles = {article.number: article for article in draft.consulted_articles}
+    acts = []
+
+    def send(comment: DemoComment, posted: list[Comment]):
+        if comment.article is not None and comment.article not in articles:
+            raise RuntimeError(f"demo: {spec.participation}: draft {draft.id} has no article {comment.article}")
+
+        def do(request):
+            allowed(request, Permissions.CommentAdd, draft)
+            kind, name = comment.organisation or (None, None)
+            posted.append(participation.add_comment(
+                request, draft, comment.body, articles.get(comment.article), anonymous=comment.anonymous,
+                organisation_name=name, organisation_kind=kind,
+            ))
+            counts["comments"] += 1
+
+        return do
+
+    def support(posted: list[Comment]):
+        def do(request):
+            allowed(request, Permissions.CommentSupport, draft)
+            participation.support_comment(request, posted[0], draft)
+            counts["supports"] += 1
+
+        return do
+
+    def report(posted: list[Comment], reason: str):
+        def do(request):
+            allowed(request, Permissions.CommentReport, draft)
+            participation.report_comment(request, posted[0], draft, reason)
+            counts["reports"] += 1
+
+        return do
+
+    def hide(posted: list[Comment], category: HidingReason, reason: str):
+        def do(request):
+            allowed(request, Permissions.CommentModerate, draft)
+            participation.hide_comment(request, posted[0], category, reason)
+            counts["hidden"] += 1
+
+        return do
+
+    def vote(choice: VoteChoice):
+        def do(request):
+            allowed(request, Permissions.VoteCast, draft)
+            participation.cast_vote(request, draft, choice)
+            counts["votes"] += 1
+
+        return do
+
+    for number, comment in enumerate(comments):
+        posted = []
+        sent = between(start, end, comment.share, comment.at or PLAUSIBLE_TIMES[number % len(PLAUSIBLE_TIMES)])
+        for position, author in enumerate(comment.authors):
+            acts.append(Act(sent + timedelta(minutes=11 * position), citizens[author], send(comment, posted), draft))
+        for position, supporter in enumerate(comment.supporters):
+            share = ((position + 1) / (len(comment.supporters) + 1)) ** 1.5  # most support comes early
+            at = between(sent, end, share, PLAUSIBLE_TIMES[(number + position + 1) % len(PLAUSIBLE_TIMES)])
+            acts.append(Act(at, citizens[supporter], support(posted), draft))
+        if comment.report:
+            reporter, reason = comment.report
+            reported = sent + min(timedelta(hours=9, minutes=20), (end - sent) / 4)
+            acts.append(Act(reported, citizens[reporter], report(posted, reason), draft))
+            if comment.hide:
+                hidden = reported + min(timedelta(hours=2, minutes=35), (end - reported) / 2)
+                acts.append(Act(hidden, editor, hide(posted, *comment.hide), draft))
+    voters = [(citizen, choice) for choice, numbers in votes.items() for citizen in numbers]
+    random.Random(spec.participation).shuffle(voters)  # support, oppose and abstain come mixed
+    for position, (citizen, choice) in enumerate(voters):
+        at = between(start, end, (position + 0.5) / len(voters), PLAUSIBLE_TIMES[(position + 5) % len(PLAUSIBLE_TIMES)])
+        acts.append(Act(at, citizens[citizen], vote(choice), draft))
+    return acts
+
+
+def survey_acts(draft: Draft, citizens: dict[int, User], editor: User, real_now: datetime,
+                counts: Counter) -> list[Act]:
+    """The survey, designed by the agency's editor while the bylaw was still a draft, and its answers."""
+    made: list[Survey] = []
+
+    def design(request):
+        allowed(request, Permissions.SurveyDesign, draft)
+        survey = Survey(draft_id=draft.id, created_at=request.now)
+        for position, (kind, required, texts, options) in enumerate(SURVEY_QUESTIONS, start=1):
+            survey.questions.append(Question(kind=kind, position=position, required=required, texts=texts,
+                                             options=options))
+        request.dbsession.add(survey)
+        made.append(survey)
+        counts["surveys"] += 1
+
+    def answer(single, multiple, scale, text):
+        def do(request):
+            allowed(request, Permissions.SurveyAnswer, draft)
+            if not draft.is_accepting(request.now):
+                raise RuntimeError(f"demo: the survey of draft {draft.id} takes no answers at {request.now}")
+            questions = made[0].questions
+            answers = {str(questions[0].id): single, str(questions[2].id): scale}
+            if multiple:
+                answers[str(questions[1].id)] = sorted(multiple)
+            if text:
+                answers[str(questions[3].id)] = text
+            surveys.save_submission(request, made[0], answers)
+            counts["survey answers"] += 1
+
+        return do
+
+    designed = between(draft.created_at, draft.opens_at, 0.6, "11:30")
+    acts = [Act(designed, editor, design, draft)]
+    start, end = consultation_period(draft, real_now)
+    for position, (citizen, *answers) in enumerate(SURVEY_ANSWERS):
+        at = between(start, end, (position + 0.3) / len(SURVEY_ANSWERS),
+                     PLAUSIBLE_TIMES[position % len(PLAUSIBLE_TIMES)])
+        acts.append(Act(at, citizens[citizen], answer(*answers), draft))
+    return acts
+
+
+def service_acts(dbsession, agencies: dict[str, Agency], users: dict[str, User], citizens: dict[int, User],
+                 real_now: datetime, counts: Counter) -> list[Act]:
+    """The services missing, added by their agency's coordinator; ratings for those that have none, in the
+    previous and the current Jalali month (one per citizen, service and month)."""
+    today = workflow.local_date(real_now)
+    jalali = JalaliDate(today)
+    this_month = workflow.start_of_day(JalaliDate(jalali.year, jalali.month, 1).to_gregorian())
+    last_year, last = (jalali.year, jalali.month - 1) if jalali.month > 1 else (jalali.year - 1, 12)
+    last_month = workflow.start_of_day(JalaliDate(last_year, last, 1).to_gregorian())
+    acts = []
+
+    def add(spec: DemoService, made: list[Service]):
+        def do(request):
+            agency = agencies[spec.agency]
+            allowed(request, Permissions.ServiceManage, ServiceContainer(agency))
+            service = Service(agency_id=agency.id, name_fa=spec.fa[0], description_fa=spec.fa[1], name_en=spec.en[0],
+                              description_en=spec.en[1], created_by_id=request.identity.id, created_at=request.now,
+                              updated_at=request.now)
+            request.dbsession.add(service)
+            made.append(service)
+            counts["services"] += 1
+
+        return do
+
+    def rate(made: list[Service], score: int, comment: str | None):
+        def do(request):
+            service = made[0]
+            allowed(request, Permissions.ServiceRate, service)
+            if rating_this_month(request, service, request.identity, request.now) is not None:
+                raise RuntimeError(f"demo: {request.identity.email} has already rated service {service.id} this month")
+            request.dbsession.add(ServiceRating(service_id=service.id, user_id=request.identity.id, score=score,
+                                                comment=comment, period=rating_period(request.now),
+                                                rated_at=request.now))
+            counts["ratings"] += 1
+
+        return do
+
+    for number, spec in enumerate(DEMO_SERVICES):
+        agency = agencies[spec.agency]
+        service = dbsession.scalar(sa.select(Service).where(Service.agency_id == agency.id,
+                                                            Service.name_fa == spec.fa[0]))
+        made = [service] if service is not None else []
+        if service is None:
+            created = moment(today, SERVICES_CREATED_DAYS_AGO, f"10:{5 * number:02d}")
+            acts.append(Act(created, users[f"coordinator.{spec.agency}@example.org"], add(spec, made)))
+        elif dbsession.scalar(sa.select(sa.exists().where(ServiceRating.service_id == service.id))):
+            continue
+        else:
+            created = service.created_at
+        periods = ((last_month, this_month, spec.last_month),
+                   (this_month, real_now - timedelta(minutes=5), spec.this_month))
+        for period, (start, end, ratings) in enumerate(periods):
+            start = max(start, created + timedelta(minutes=1))
+            if start >= end:
+                continue
+            for position, (score, comment) in enumerate(ratings):
+                citizen = (number * 7 + period * 5 + position * 3) % len(citizens) + 1  # distinct within a month
+                at = between(start, end, (position + 0.5) / len(ratings),
+                             PLAUSIBLE_TIMES[(number + position) % len(PLAUSIBLE_TIMES)])
+                acts.append(Act(at, citizens[citizen], rate(made, score, comment)))
+    return acts
+
+
+def ensure_participation(dbsession, registry, agencies: dict[str, Agency]) -> Counter:
+    """The demo participation that is missing; returns what was added, counted."""
+    users = {user.email: user for user in dbsession.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+    citizens = {number: users[f"citizen{number:02d}@example.org"] for number in range(1, len(CITIZEN_NAMES) + 1)}
+    titles = [spec.fa[0] for spec in DEMO_DRAFTS]
+    drafts = {text.title: text.draft for text in dbsession.scalars(
+        sa.select(DraftText).where(DraftText.language == "fa", DraftText.title.in_(titles)))}
+    real_now = registry["clock"].now()
+    counts, acts = Counter(), []
+    for spec in DEMO_DRAFTS:
+        draft = drafts.get(spec.fa[0])
+        if draft is None or draft.opens_at is None:
+            continue
+        editor = users[f"editor.{spec.agency}@example.org"]
+        has_participation = dbsession.scalar(sa.select(
+            sa.exists().where(Comment.draft_id == draft.id) | sa.exists().where(Vote.draft_id == draft.id)))
+        if spec.participation and not has_participation:
+            acts += comment_acts(spec, draft, citizens, editor, real_now, counts)
+        if spec is SURVEY_DRAFT and not dbsession.scalar(sa.select(sa.exists().where(Survey.draft_id == draft.id))):
+            acts += survey_acts(draft, citizens, editor, real_now, counts)
+    acts += service_acts(dbsession, agencies, users, citizens, real_now, counts)
+    if any(act.at >= real_now for act in acts):
+        raise RuntimeError("demo: a participation would happen in the future")
+    perform(dbsession, registry, acts)
+    return counts
+
+
+def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
+    """Agencies, staff and citizens; with the registry (for the clock and the workflow), the demo drafts and
+    their participation, the survey and the services too. Returns the drafts that were added and the
+    participation that was added, counted."""
     agencies = ensure_agencies(dbsession)
     password_hash = hash_password(DEMO_PASSWORD)
     for email, name, role, agency_code in STAFF:
@@ -610,7 +1165,10 @@ def load_demo(dbsession, registry=None) -> list[Draft]:
             profile["organisation"] = "انجمن حمایت از مصرف‌کنندگان" if number % 2 else "دانشگاه تهران"
         ensure_user(dbsession, f"citizen{number:02d}@example.org", name, password_hash, **profile)
     dbsession.flush()
-    return ensure_drafts(dbsession, registry, agencies) if registry is not None else []
+    if registry is None:
+        return [], Counter()
+    added = ensure_drafts(dbsession, registry, agencies)
+    return added, ensure_participation(dbsession, registry, agencies)
 
 
 def main(argv=None):
@@ -621,10 +1179,14 @@ def main(argv=None):
     with bootstrap(args.config_uri) as env:
         registry = env["registry"]
         with transaction.manager:
-            added = load_demo(get_tm_session(registry["dbsession_factory"], transaction.manager), registry)
+            added, counts = load_demo(get_tm_session(registry["dbsession_factory"], transaction.manager), registry)
             for draft in added:
                 print(f"Demo draft {draft.id}: {draft.agency.code} {draft.document_type.value} ({draft.state.value}) "
                       f"{draft.texts['en'].title}")
+    if counts:
+        added_participation = ", ".join(f"{counts[what]} {what.removesuffix('s') if counts[what] == 1 else what}"
+                                        for what in PARTICIPATION if counts[what])
+        print(f"Demo participation added: {added_participation}.")
     print(f"Demo content is loaded ({len(added)} draft(s) added). Every demo account's password: {DEMO_PASSWORD}")
 
 

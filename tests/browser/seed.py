@@ -7,12 +7,14 @@ from eparticipation.consultations.models import (
     Article,
     ConsultedArticle,
     DocumentType,
+    Draft,
     State,
 )
 from eparticipation.consultations.services import refresh_search_text
 from eparticipation.db import get_session_factory, utcnow
+from eparticipation.surveys.models import Question, QuestionKind, Survey
 
-from ..factories import TEST_PASSWORD, make_agency, make_draft, make_user
+from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user
 
 AGENCY_CODE = "browser-agency"
 EXISTING_EMAIL = "existing.participant@example.org"
@@ -24,6 +26,25 @@ CONSULTING_AGENCY_CODE = "browser-consulting-agency"
 COORDINATOR_EMAIL = "coordinator@example.org"
 COORDINATOR_NAME = "هماهنگ‌کننده آزمایشی"
 COORDINATOR_PASSWORD = TEST_PASSWORD
+# The participation journey: a citizen who signs in, and another participant whose comment they support.
+CITIZEN_EMAIL = "citizen@example.org"
+CITIZEN_NAME = "شهروند آزمایشی"
+CITIZEN_PASSWORD = TEST_PASSWORD
+OTHER_PARTICIPANT_EMAIL = "other.participant@example.org"
+OTHER_PARTICIPANT_NAME = "مشارکت‌کنندهٔ دیگر"
+OTHER_COMMENT = "به نظر من مهلت پانزده روز برای انتشار اطلاعات قراردادها کافی نیست و باید کوتاه‌تر شود."
+# The survey of that draft: one question of each kind, in fa and en (options: one {language: text} each).
+SURVEY_QUESTIONS = [
+    # (kind, required, texts, options)
+    (QuestionKind.single_choice, True, {"fa": "آیا این آیین‌نامه را خوانده‌اید؟", "en": "Have you read this bylaw?"},
+     [{"fa": "بله، کامل", "en": "Yes, all of it"}, {"fa": "بخشی از آن", "en": "Part of it"},
+      {"fa": "خیر", "en": "No"}]),
+    (QuestionKind.multiple_choice, False, {"fa": "کدام مواد برای شما مهم‌ترند؟", "en": "Which articles matter to you?"},
+     [{"fa": "تعاریف", "en": "Definitions"}, {"fa": "مهلت انتشار", "en": "Publication deadline"},
+      {"fa": "نظارت", "en": "Oversight"}]),
+    (QuestionKind.scale, True, {"fa": "این پیش‌نویس چقدر روشن است؟", "en": "How clear is this draft?"}, []),
+    (QuestionKind.text, False, {"fa": "یک پیشنهاد کوتاه بنویسید.", "en": "Write a short suggestion."}, []),
+]
 # A word only the draft in consultation holds, in both languages, for the listing's search.
 SEARCH_WORD_FA = "شفافیت"
 SEARCH_WORD_EN = "transparency"
@@ -39,6 +60,9 @@ class SeededDrafts:
     closed: int
     published: int  # its final text differs from the consulted one: a word changed, an article removed, one added
     unopened: int  # state draft of another agency: not listed for visitors
+    # In consultation (closes in 20 days), three articles, a survey (SURVEY_QUESTIONS) and one visible comment
+    # on article 1 by OTHER_PARTICIPANT; the citizen has not taken part yet.
+    participation: int
 
 
 LONG_PARAGRAPH = (
@@ -126,7 +150,11 @@ def seed_drafts(session, agency, other_agency) -> SeededDrafts:
     unopened = make_draft(session, other_agency, state="draft", title_fa="پیش‌نویس دیده‌نشده",
                           title_en="Unseen draft")
 
-    drafts = (to_open, in_consultation, closing_soon, closed, published, unopened)
+    participation = make_draft(session, agency, state="consultation", articles=3,
+                               title_fa="آیین‌نامهٔ مشارکت شهروندان", title_en="Citizen participation bylaw",
+                               text="متن ماده", opens_at=now - timedelta(days=2), closes_at=now + timedelta(days=20))
+
+    drafts = (to_open, in_consultation, closing_soon, closed, published, unopened, participation)
     for draft in drafts:
         refresh_search_text(draft)
     session.flush()
@@ -134,9 +162,27 @@ def seed_drafts(session, agency, other_agency) -> SeededDrafts:
     return SeededDrafts(*(draft.id for draft in drafts))
 
 
+def seed_participation(session, draft_id):
+    """The participation draft's survey, its participants, and the other participant's comment."""
+    draft = session.get(Draft, draft_id)
+    survey = Survey(draft_id=draft.id, created_at=draft.opens_at)
+    survey.questions = [
+        Question(position=position, kind=kind, required=required, texts=dict(texts), options=[dict(o) for o in options])
+        for position, (kind, required, texts, options) in enumerate(SURVEY_QUESTIONS, start=1)
+    ]
+    session.add(survey)
+    make_user(session, email=CITIZEN_EMAIL, display_name=CITIZEN_NAME)
+    other = make_user(session, email=OTHER_PARTICIPANT_EMAIL, display_name=OTHER_PARTICIPANT_NAME)
+    article_one = next(a for a in draft.consulted_articles if a.number == "1")
+    make_comment(session, draft, other, body=OTHER_COMMENT, article=article_one,
+                 created_at=draft.opens_at + timedelta(hours=5))
+    session.flush()
+
+
 def seed(engine) -> SeededDrafts:
     """One agency (for the home page) and one participant who can sign in; an agency with a coordinator
-    and drafts in every state; committed for real."""
+    and drafts in every state; the participation draft's survey, citizen and other participant's comment;
+    committed for real."""
     session = get_session_factory(engine)()
     try:
         agency = make_agency(session, code=AGENCY_CODE)
@@ -145,6 +191,7 @@ def seed(engine) -> SeededDrafts:
         make_user(session, email=COORDINATOR_EMAIL, display_name=COORDINATOR_NAME,
                   grants=[("coordinator", consulting)])
         drafts = seed_drafts(session, consulting, agency)
+        seed_participation(session, drafts.participation)
         session.commit()
         return drafts
     finally:
