@@ -1,0 +1,1 @@
+"""Benchmarks (run as scripts, never collected by pytest): see bench/README.md."""
