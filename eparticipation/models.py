@@ -2,6 +2,7 @@
 
 from eparticipation.accounts.models import LoginAttempt, RoleGrant, User  # noqa: F401
 from eparticipation.agencies.models import Agency, Unit  # noqa: F401
+from eparticipation.audit.models import AuditEntry  # noqa: F401
 from eparticipation.consultations.models import (  # noqa: F401
     Article,
     ConsultedArticle,

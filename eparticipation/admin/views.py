@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.view import view_config
 
+from eparticipation.audit import record
 from eparticipation.accounts.models import Role, RoleGrant, User
 from eparticipation.accounts.schemas import ROLE_LABELS
 from eparticipation.admin.schemas import GrantSchema
@@ -59,14 +60,16 @@ class UserGrantsView(FormView):
 
     def save(self, appstruct):
         user = self.context.user
-        user.grants.append(
-            RoleGrant(
-                role=Role(appstruct["role"]),
-                agency_id=appstruct["agency_id"],
-                granted_by_id=self.request.identity.id,
-                granted_at=self.request.now,
-            )
+        grant = RoleGrant(
+            role=Role(appstruct["role"]),
+            agency_id=appstruct["agency_id"],
+            granted_by_id=self.request.identity.id,
+            granted_at=self.request.now,
         )
+        user.grants.append(grant)
+        self.request.dbsession.flush()
+        record(self.request, "role.grant", grant, agency_id=grant.agency_id,
+               after={"user_id": user.id, "role": grant.role, "agency_id": grant.agency_id})
         flash(self.request, _("The role is granted."), "success")
         return HTTPSeeOther(self.request.resource_url(self.context))
 
@@ -80,6 +83,8 @@ def revoke_grant(context, request):
     if grant.role == Role.admin and grant.user_id == request.identity.id:
         flash(request, _("You cannot take your own administrator role away."), "danger")
         return HTTPSeeOther(request.resource_url(context))
+    record(request, "role.revoke", grant, agency_id=grant.agency_id,
+           before={"user_id": grant.user_id, "role": grant.role, "agency_id": grant.agency_id})
     context.user.grants.remove(grant)
     flash(request, _("The role is revoked."), "success")
     return HTTPSeeOther(request.resource_url(context))

@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
+from eparticipation.audit import record
 from eparticipation.accounts.models import Role, RoleGrant
 from eparticipation.agencies.models import Agency, Unit, UnitKind
 from eparticipation.agencies.schemas import (
@@ -81,6 +82,7 @@ class AgencyAddView(FormView):
         self.request.dbsession.add(agency)
         self.request.dbsession.flush()
         agency.__parent__ = self.context
+        record(self.request, "agency.add", agency, agency_id=agency.id, after=appstruct)
         flash(self.request, _("The agency is added."), "success")
         return HTTPSeeOther(self.request.resource_url(agency))
 
@@ -98,8 +100,10 @@ class AgencyEditView(FormView):
         return {"name_fa": agency.name_fa, "name_en": agency.name_en, "parent_id": agency.parent_id}
 
     def save(self, appstruct):
+        before = {field: getattr(self.context, field) for field in appstruct}
         for field, value in appstruct.items():
             setattr(self.context, field, value)
+        record(self.request, "agency.edit", self.context, agency_id=self.context.id, before=before, after=appstruct)
         flash(self.request, _("The agency is saved."), "success")
         return HTTPSeeOther(self.request.resource_url(self.context))
 

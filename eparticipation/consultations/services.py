@@ -24,10 +24,14 @@ def refresh_search_text(draft: Draft):
     draft.search_text = normalise("\n".join(part for part in parts if part))
 
 
-def record_change(draft: Draft, now: datetime):
-    """After an edit of a draft's texts or articles: when it changed, and what search finds in it."""
-    draft.updated_at = now
+def record_change(request, draft: Draft, action: str, **after):
+    """After an edit of a draft's texts, articles or files: when it changed, what search finds in it, and the
+    audit log's entry (R4)."""
+    from eparticipation.audit import record
+
+    draft.updated_at = request.now
     refresh_search_text(draft)
+    record(request, action, draft, draft=draft, after=after or None)
 
 
 def articles_from_import(result) -> list[Article]:

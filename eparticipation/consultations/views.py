@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from eparticipation.agencies.models import Agency
+from eparticipation.audit import record
 from eparticipation.consultations import draft_url, importer, services, workflow
 from eparticipation.consultations.models import (
     Article,
@@ -202,6 +203,7 @@ class DraftAddView(DraftFormView):
         services.refresh_search_text(draft)
         request.dbsession.add(draft)
         request.dbsession.flush()
+        record(request, "draft.create", draft, draft=draft, after={"state": draft.state})
         flash(request, _("The draft is created. Add its articles, or import its text."))
         return HTTPSeeOther(draft_url(request, draft))
 
@@ -221,7 +223,7 @@ class DraftEditView(DraftFormView):
 
     def save(self, appstruct):
         apply_draft_form(self.context, appstruct, self.languages)
-        services.record_change(self.context, self.request.now)
+        services.record_change(self.request, self.context, "draft.edit")
         flash(self.request, _("The draft is saved."))
         return HTTPSeeOther(draft_url(self.request, self.context))
 
@@ -251,8 +253,8 @@ class ArticleFormView(FormView):
     def page(self, rendered_form, **extra):
         return super().page(rendered_form, title=self.title, draft=self.draft)
 
-    def finish(self, message):
-        services.record_change(self.draft, self.request.now)
+    def finish(self, message, action):
+        services.record_change(self.request, self.draft, action, article=self.number)
         flash(self.request, message)
         return HTTPSeeOther(draft_url(self.request, self.draft) + f"#article-{self.number}")
 
@@ -275,7 +277,7 @@ class ArticleAddView(ArticleFormView):
             text=appstruct["text"], notes=split_notes(appstruct["notes"]),
             position=max((a.position for a in articles), default=0) + 1,
         ))
-        return self.finish(_("The article is added."))
+        return self.finish(_("The article is added."), "article.add")
 
 
 @view_config(context=Article, name="edit", renderer="consultations/form.jinja2", permission=Permissions.ArticleEdit)
@@ -292,14 +294,14 @@ class ArticleEditView(ArticleFormView):
         self.number = article.number = appstruct["number"]
         article.chapter, article.heading, article.text = appstruct["chapter"], appstruct["heading"], appstruct["text"]
         article.notes = split_notes(appstruct["notes"])
-        return self.finish(_("The article is saved."))
+        return self.finish(_("The article is saved."), "article.edit")
 
 
 @view_config(context=Article, name="delete", request_method="POST", permission=Permissions.ArticleEdit)
 def delete_article(context, request):
     draft = context.__parent__.__parent__
     draft.articles.remove(context)
-    services.record_change(draft, request.now)
+    services.record_change(request, draft, "article.delete", article=context.number)
     flash(request, _("The article is removed."))
     return HTTPSeeOther(draft_url(request, draft))
 
@@ -351,7 +353,7 @@ def import_confirm(context, request):
         text = context.texts.get("fa")
         if text is not None and not text.title:
             text.title = result.title[:300]
-    services.record_change(context, request.now)
+    services.record_change(request, context, "article.import", articles=len(result.articles))
     flash(request, _("${count} articles are imported.", mapping={"count": len(result.articles)}))
     return HTTPSeeOther(draft_url(request, context))
 
@@ -376,7 +378,8 @@ class AttachView(FormView):
         draft.original_file_type = sniff(upload["data"])
         draft.original_file_name = (upload.get("filename") or "")[:255]
         draft.original_file_size = len(upload["data"])
-        draft.updated_at = self.request.now
+        services.record_change(self.request, draft, "draft.attach", file=draft.original_file_name,
+                               size=draft.original_file_size)
         flash(self.request, _("The file is attached."))
         return HTTPSeeOther(draft_url(self.request, draft))
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from eparticipation.accounts.models import User
+from eparticipation.audit import record
 from eparticipation.consultations.models import ConsultedArticle, Draft
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
@@ -139,16 +140,21 @@ def report_comment(request, comment: Comment, draft: Draft, reason: str):
     )
 
 
-def hide_comment(request, comment: Comment, category: HidingReason, reason: str):
+def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason, reason: str):
+    before = comment.state
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.hidden, category, reason
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="hide", category=category, reason=reason,
                                         actor_id=request.identity.id, at=request.now))
+    record(request, "comment.hide", comment, draft=draft, before={"state": before},
+           after={"state": comment.state, "category": category, "reason": reason})
 
 
-def restore_comment(request, comment: Comment):
+def restore_comment(request, comment: Comment, draft: Draft):
+    before = {"state": comment.state, "category": comment.hidden_category, "reason": comment.hidden_reason}
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.visible, None, None
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
                                         at=request.now))
+    record(request, "comment.restore", comment, draft=draft, before=before, after={"state": comment.state})
 
 
 def cast_vote(request, draft: Draft, choice: VoteChoice):

@@ -172,7 +172,8 @@ class HideView(FormView):
                             title=self.title, **extra)
 
     def save(self, appstruct):
-        services.hide_comment(self.request, self.context, HidingReason(appstruct["category"]), appstruct["reason"])
+        draft = self.context.__parent__.draft
+        services.hide_comment(self.request, self.context, draft, HidingReason(appstruct["category"]), appstruct["reason"])
         flash(self.request, _("The comment is hidden; its place says why."))
         return HTTPSeeOther(draft_url(self.request, self.context.__parent__.draft, anchor=f"comment-{self.context.id}"))
 
@@ -180,7 +181,7 @@ class HideView(FormView):
 @view_config(context=Comment, name="restore", request_method="POST", permission=Permissions.CommentModerate)
 def restore(context, request):
     if context.state == CommentState.hidden:
-        services.restore_comment(request, context)
+        services.restore_comment(request, context, context.__parent__.draft)
         flash(request, _("The comment is visible again."))
     return HTTPSeeOther(draft_url(request, context.__parent__.draft, anchor=f"comment-{context.id}"))
 

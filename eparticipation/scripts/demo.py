@@ -979,7 +979,7 @@ def comment_acts(spec: DemoDraft, draft: Draft, citizens: dict[int, User], edito
     def hide(posted: list[Comment], category: HidingReason, reason: str):
         def do(request):
             allowed(request, Permissions.CommentModerate, draft)
-            participation.hide_comment(request, posted[0], category, reason)
+            participation.hide_comment(request, posted[0], draft, category, reason)
             counts["hidden"] += 1
 
         return do

@@ -1,0 +1,210 @@
+"""R4: every state change is in an append-only, hash-chained audit log, and tampering is found."""
+
+import configparser
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eparticipation.audit.chain import AuditLogIsAppendOnly, append, verify
+from eparticipation.audit.models import AuditEntry
+from eparticipation.consultations.models import State
+from eparticipation.participation.models import CommentState
+
+from ..conftest import NOW, PROJECT
+from ..factories import make_agency, make_comment, make_draft, make_user
+
+
+def actions(dbsession):
+    return dbsession.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+
+
+def add_entries(dbsession, n=4):
+    for i in range(n):
+        append(dbsession, at=NOW + timedelta(minutes=i), actor_id=None, action="test.step", object_type="Test",
+               object_id=i, before={"n": i}, after={"n": i + 1, "text": "متن"})
+    dbsession.flush()
+
+
+@pytest.fixture
+def journey(testapp, dbsession, clock):
+    """An admin grants a role; an editor writes a draft; the coordinator opens it; a comment is hidden and
+    restored; the consultation closes by the clock."""
+    agency = make_agency(dbsession, code="tax")
+    make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
+    editor = make_user(dbsession, email="editor@example.org")
+    make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
+    citizen = make_user(dbsession, email="citizen@example.org")
+
+    testapp.login("admin@example.org")
+    form = testapp.get(f"/admin/users/{editor.id}").forms["grant"]
+    form["role"], form["agency_id"] = "editor", str(agency.id)
+    form.submit("grant", status=303)
+    testapp.logout()
+
+    draft = make_draft(dbsession, agency)
+    testapp.login("editor@example.org")
+    form = testapp.get(f"/consultations/{draft.id}/articles/1/edit").forms["article"]
+    form["text"] = "متن تازه ماده یک"
+    form.submit("save", status=303)
+    testapp.logout()
+
+    testapp.login("coordinator@example.org")
+    form = testapp.get(f"/consultations/{draft.id}/open").forms["transition"]
+    form["start"], form["end"] = "۱۴۰۵/۰۹/۰۶", "۱۴۰۵/۱۰/۱۰"
+    form.submit("confirm", status=303)
+    testapp.logout()
+    assert draft.state == State.consultation
+
+    comment = make_comment(dbsession, draft, citizen)
+    testapp.login("editor@example.org")
+    form = testapp.get(f"/consultations/{draft.id}/comments/{comment.id}/hide").forms["hide"]
+    form["category"], form["reason"] = "abuse", "توهین به دیگران"
+    form.submit("hide", status=303)
+    testapp.post(f"/consultations/{draft.id}/comments/{comment.id}/restore",
+                 {"csrf_token": testapp.get_csrf_token("/me")}, status=303)
+    testapp.logout()
+    assert comment.state == CommentState.visible
+
+    clock.advance(days=40)
+    testapp.get(f"/consultations/{draft.id}/")  # the first visit after the end closes it
+    assert draft.state == State.closed
+    return {"draft": draft, "editor": editor, "agency": agency, "comment": comment}
+
+
+def test_a_journey_is_logged_in_order_and_the_chain_verifies(dbsession, journey):
+    assert actions(dbsession) == [
+        "role.grant", "article.edit", "draft.open", "comment.hide", "comment.restore", "draft.close",
+    ]
+    entries = dbsession.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)).all()
+    grant, edit, opening, hide, restore, close = entries
+    assert grant.after["role"] == "editor" and grant.after["user_id"] == journey["editor"].id
+    assert edit.actor_id == journey["editor"].id and edit.draft_id == journey["draft"].id
+    assert edit.agency_id == journey["agency"].id and edit.after == {"article": "1"}
+    assert opening.before == {"state": "draft"} and opening.after["state"] == "consultation"
+    assert hide.after["reason"] == "توهین به دیگران" and hide.object_id == str(journey["comment"].id)
+    assert restore.before["state"] == "hidden" and restore.after == {"state": "visible"}
+    assert close.actor_id is None  # the clock closed it, whoever's visit noticed
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5, 6]
+    assert all(e.previous_hash == p.entry_hash for p, e in zip(entries, entries[1:]))
+    result = verify(dbsession)
+    assert result.ok and result.checked == 6 and result.head_hash == close.entry_hash
+
+
+def tamper(dbsession, *statements):
+    """What someone with the database's owner rights could do: switch the guard off, then change rows."""
+    connection = dbsession.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    else:
+        connection.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(sa.text("DROP TRIGGER audit_log_no_delete"))
+    for statement in statements:
+        connection.execute(sa.text(statement))
+    dbsession.expire_all()
+
+
+@pytest.mark.parametrize("statements, broken_at, problem", [
+    (["UPDATE audit_log SET after = '{\"n\": 99}' WHERE seq = 2"], 2, "entry 2 was changed after it was written"),
+    (["UPDATE audit_log SET actor_id = NULL, at = at WHERE seq = 3",
+      "UPDATE audit_log SET object_id = 'x' WHERE seq = 3"], 3, "entry 3 was changed after it was written"),
+    (["DELETE FROM audit_log WHERE seq = 3"], 3, "entry 3 is missing"),
+    (["UPDATE audit_log SET seq = 1000 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+      "UPDATE audit_log SET seq = 3 WHERE seq = 1000"], 2, "entry 2 does not follow entry 1"),
+])
+def test_changing_deleting_or_reordering_a_row_is_found(dbsession, statements, broken_at, problem):
+    add_entries(dbsession)
+    assert verify(dbsession).ok
+    tamper(dbsession, *statements)
+    result = verify(dbsession)
+    assert not result.ok
+    assert result.broken_at == broken_at
+    assert result.problem.startswith(problem)
+
+
+def test_a_replaced_row_with_a_recomputed_hash_breaks_the_next_link(dbsession):
+    from eparticipation.audit.chain import content_hash
+
+    add_entries(dbsession)
+    entry = dbsession.get(AuditEntry, 2)
+    forged = dict(entry.canonical(), after={"n": 99})
+    tamper(dbsession, f"UPDATE audit_log SET after = '{{\"n\": 99}}', entry_hash = '{content_hash(forged)}' "
+                      "WHERE seq = 2")
+    result = verify(dbsession)
+    assert result.broken_at == 3 and "does not follow entry 2" in result.problem
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(dbsession):
+    add_entries(dbsession, 1)
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), dbsession.begin_nested():
+            dbsession.execute(sa.text(statement))
+
+
+def test_the_application_cannot_change_or_delete_an_entry(dbsession):
+    add_entries(dbsession, 1)
+    entry = dbsession.get(AuditEntry, 1)
+    entry.action = "changed"
+    with pytest.raises(AuditLogIsAppendOnly):
+        dbsession.flush()
+    dbsession.rollback()
+
+
+def test_no_code_writes_to_the_log_except_by_insert():
+    """The only statements on audit_log in the application are the INSERT of `append` and SELECTs."""
+    offenders = []
+    for path in (PROJECT / "eparticipation").rglob("*.py"):
+        text = path.read_text()
+        for needle in ("update(AuditEntry", "delete(AuditEntry", "UPDATE audit_log", "DELETE FROM audit_log",
+                       "TRUNCATE"):
+            if needle in text:
+                offenders.append(f"{path.name}: {needle}")
+    assert offenders == []
+
+
+def test_two_entries_cannot_claim_the_same_predecessor(dbsession):
+    add_entries(dbsession, 1)
+    head = dbsession.get(AuditEntry, 1)
+    with pytest.raises(sa.exc.IntegrityError), dbsession.begin_nested():
+        dbsession.execute(sa.insert(AuditEntry).values(
+            seq=3, at=NOW, action="fork", object_type="Test", object_id="1",
+            previous_hash=head.previous_hash, entry_hash="f" * 64))
+
+
+@pytest.fixture
+def command_ini(tmp_path, app_settings):
+    """An ini file for the console command, on a database of its own (the command commits)."""
+    database = f"sqlite:///{tmp_path / 'verify.sqlite'}"
+    parser = configparser.ConfigParser(interpolation=None)
+    parser["app:main"] = {**app_settings, "use": "egg:eparticipation", "sqlalchemy.url": database}
+    parser["alembic"] = {"script_location": str(PROJECT / "migrations"), "sqlalchemy.url": database}
+    path = tmp_path / "verify.ini"
+    with path.open("w") as file:
+        parser.write(file)
+    subprocess.run([sys.executable, "-m", "alembic", "-c", str(path), "upgrade", "head"], check=True,
+                   capture_output=True, cwd=PROJECT)
+    engine = sa.create_engine(database)
+    with sa.orm.Session(engine) as session, session.begin():
+        add_entries(session, 5)
+    return path, engine
+
+
+def run_verify(path):
+    return subprocess.run([sys.executable, "-m", "eparticipation.scripts.audit_verify", str(path)],
+                          capture_output=True, text=True, cwd=PROJECT)
+
+
+def test_the_verify_command_reports_the_first_broken_entry(command_ini):
+    path, engine = command_ini
+    done = run_verify(path)
+    assert done.returncode == 0, done.stderr
+    assert "verifies: 5 entries" in done.stdout
+
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(sa.text("UPDATE audit_log SET action = 'hidden.trace' WHERE seq = 4"))
+    done = run_verify(path)
+    assert done.returncode == 1
+    assert "broken at entry 4: entry 4 was changed after it was written" in done.stderr
