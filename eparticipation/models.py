@@ -20,4 +20,5 @@ from eparticipation.participation.models import (  # noqa: F401
     ModerationAct,
     Vote,
 )
+from eparticipation.responses.models import Response, ResponseComment, ResponseRevision  # noqa: F401
 from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

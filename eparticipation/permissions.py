@@ -14,6 +14,7 @@ class Permissions(StrEnum):
     AdminUsers = "admin:users"  # list users, grant and revoke roles
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
     ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed
+    AuditView = "audit:view"  # the audit log and every draft's response history, with exports (auditors)
     CommentAdd = "comment:add"  # comment on a draft or one of its articles (signed in, during the consultation)
     CommentEdit = "comment:edit"  # edit or withdraw one's own comment while the consultation runs
     CommentModerate = "comment:moderate"  # hide a comment with a reason, or restore it (the agency's editors)
@@ -27,6 +28,9 @@ class Permissions(StrEnum):
     DraftPublish = "draft:publish"  # publish the outcome of a closed consultation (W4)
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
+    ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)
+    ResponseView = "response:view"  # the outcome: comments with their responses (public once published)
+    ResponseWrite = "response:write"  # answer comments and revise the answers (editors, closed until published)
     ServiceManage = "service:manage"  # list an agency's services and processes (its editors and coordinators)
     ServiceRate = "service:rate"  # rate a service (signed-in citizens, at any time)
     SiteView = "site:view"  # public pages

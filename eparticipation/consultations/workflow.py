@@ -42,15 +42,17 @@ STATE_PERMISSIONS = {
     },
     State.closed: {
         Everyone: (P.DraftView,),
-        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate),
-        Role.coordinator: (P.DraftHistory, P.DraftPublish),
-        Role.auditor: (P.DraftHistory,),
+        # The responses are written now (R1) and seen by the public only once published.
+        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate, P.ResponseHistory, P.ResponseView,
+                      P.ResponseWrite),
+        Role.coordinator: (P.DraftHistory, P.DraftPublish, P.ResponseHistory, P.ResponseView),
+        Role.auditor: (P.DraftHistory, P.ResponseHistory, P.ResponseView),
     },
     State.published: {
-        Everyone: (P.DraftView,),
-        Role.editor: (P.DraftHistory,),
-        Role.coordinator: (P.DraftHistory,),
-        Role.auditor: (P.DraftHistory,),
+        Everyone: (P.DraftView, P.ResponseView),
+        Role.editor: (P.DraftHistory, P.ResponseHistory),
+        Role.coordinator: (P.DraftHistory, P.ResponseHistory),
+        Role.auditor: (P.DraftHistory, P.ResponseHistory),
     },
 }
 

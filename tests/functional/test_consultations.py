@@ -275,6 +275,7 @@ def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, ag
     from eparticipation.i18n import _
 
     heard = []
+    guards_before = list(app.registry.get("workflow_guards", {}).get("publish", []))
     config = Configurator(registry=app.registry)
     config.include("eparticipation.consultations.workflow")
     config.add_workflow_guard("publish", lambda draft, request, **params: [_("The report is not finalised.")])
@@ -288,9 +289,9 @@ def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, ag
         assert "The report is not finalised." in page.text
         page.forms["transition"].submit("confirm", status=400)
         assert draft.state == State.closed and heard == []
-        app.registry["workflow_guards"]["publish"].clear()
+        app.registry["workflow_guards"]["publish"][:] = guards_before
         app_.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
         assert [(e.draft, e.event.transition) for e in heard] == [(draft, "publish")]
     finally:
-        app.registry["workflow_guards"].pop("publish", None)
+        app.registry["workflow_guards"]["publish"][:] = guards_before
         app.registry.unregisterHandler(heard.append, (DraftTransitioned,))

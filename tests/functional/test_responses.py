@@ -1,0 +1,271 @@
+"""Accountability (R1, R2, W4): editors answer every comment with reasons, revisions are kept, publishing
+waits for the last answer, and the outcome is public afterwards."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eparticipation.audit.models import AuditEntry
+from eparticipation.consultations.models import State
+from eparticipation.participation.models import CommentState
+from eparticipation.responses.models import Decision, Response, ResponseRevision
+
+from ..conftest import NOW
+from ..factories import make_agency, make_comment, make_draft, make_user
+
+
+@pytest.fixture
+def agency(dbsession):
+    return make_agency(dbsession, code="tax")
+
+
+@pytest.fixture
+def people(dbsession, agency):
+    return {
+        "citizen": make_user(dbsession, email="citizen@example.org", display_name="Maryam"),
+        "other": make_user(dbsession, email="other@example.org", display_name="Reza"),
+        "editor": make_user(dbsession, email="editor@example.org", display_name="Editor One",
+                            grants=[("editor", agency)]),
+        "editor2": make_user(dbsession, email="editor2@example.org", display_name="Editor Two",
+                             grants=[("editor", agency)]),
+        "coordinator": make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)]),
+        "auditor": make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)]),
+        "other_editor": make_user(dbsession, email="other.editor@example.org",
+                                  grants=[("editor", make_agency(dbsession))]),
+    }
+
+
+@pytest.fixture
+def draft(dbsession, agency):
+    return make_draft(dbsession, agency, state="closed", articles=3, opens_at=NOW - timedelta(days=40),
+                      closes_at=NOW - timedelta(days=5))
+
+
+@pytest.fixture
+def comments(dbsession, draft, people):
+    articles = draft.consulted_articles
+    return [
+        make_comment(dbsession, draft, people["citizen"], body="ماده سه مبهم است و باید روشن شود", article=articles[2]),
+        make_comment(dbsession, draft, people["other"], body="ماده سه را روشن‌تر بنویسید لطفا", article=articles[2]),
+        make_comment(dbsession, draft, people["citizen"], body="کل این پیش‌نویس خوب است"),
+    ]
+
+
+def signed_in(testapp, email):
+    testapp.login(email)
+    return testapp
+
+
+def respond(app, draft, comment_ids, decision="accepted", reason="دلیل روشن تصمیم", law="", article="", status=303):
+    page = app.get(f"/consultations/{draft.id}/responses/?all=1")
+    token = page.forms["respond"]["csrf_token"].value
+    data = [("csrf_token", token), *(("comment", str(i)) for i in comment_ids), ("decision", decision),
+            ("reason", reason), ("legal_basis_law", law), ("legal_basis_article", article), ("respond", "respond")]
+    return app.post(f"/consultations/{draft.id}/responses/", data, status=status)
+
+
+def test_an_editor_answers_one_comment_and_a_group_and_sees_what_is_left(en, dbsession, draft, comments, people):
+    app = signed_in(en, "editor@example.org")
+    page = app.get(f"/consultations/{draft.id}/responses/")
+    assert "3 visible comments still lack a response." in page.text
+    progress = [[cell.text.strip() for cell in row.find_all(["th", "td"])] for row in page.html.select("table tbody tr")]
+    assert progress == [["The whole draft", "1", "1"], ["Article 3", "2", "2"]]
+    respond(app, draft, [comments[0].id, comments[1].id], "partially_accepted", "بخشی از پیشنهاد پذیرفته شد",
+            "قانون مدیریت خدمات کشوری", "ماده ۹۰")
+    response = dbsession.scalar(sa.select(Response))
+    assert sorted(response.comment_ids) == [comments[0].id, comments[1].id]
+    assert response.current.decision == Decision.partially_accepted
+    assert response.current.author_id == people["editor"].id
+
+    page = app.get(f"/consultations/{draft.id}/responses/")
+    # The work page lists only what is left, and the progress table counts it per article.
+    assert f'id="choose-{comments[2].id}"' in page.text and f'id="choose-{comments[0].id}"' not in page.text
+    assert "1 visible comments still lack a response." in page.text
+    respond(app, draft, [comments[2].id], "noted", "نظر شما ثبت شد")
+    assert dbsession.scalar(sa.select(sa.func.count(Response.id))) == 2
+    audit = dbsession.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    assert audit == ["response.create", "response.create"]
+
+
+def test_refusals_keep_what_was_typed(en, dbsession, draft, comments, people):
+    app = signed_in(en, "editor@example.org")
+    page = respond(app, draft, [comments[0].id], "rejected", "We cannot accept this", status=400)
+    assert "Name the law or regulation this decision rests on." in page.text
+    assert "Name the article of that law." in page.text
+    assert "We cannot accept this" in page.text
+    assert f'value="{comments[0].id}" form="respond" id="choose-{comments[0].id}" checked' in page.text
+
+    page = respond(app, draft, [comments[0].id], "accepted", "", status=400)
+    assert "Required" in page.text
+    page = respond(app, draft, [], "accepted", "A good reason here", status=400)
+    assert "Choose at least one comment to answer." in page.text
+    assert "A good reason here" in page.text
+
+    other_draft = make_draft(dbsession, draft.agency, state="closed", opens_at=draft.opens_at,
+                             closes_at=draft.closes_at)
+    foreign = make_comment(dbsession, other_draft, people["other"])
+    page = respond(app, draft, [foreign.id], "accepted", "A good reason here", status=400)
+    assert "Only the visible comments of this draft can be answered." in page.text
+    comments[1].state, comments[1].hidden_category, comments[1].hidden_reason = CommentState.hidden, "spam", "spam"
+    dbsession.flush()
+    page = respond(app, draft, [comments[1].id], "accepted", "A good reason here", status=400)
+    assert "Only the visible comments of this draft can be answered." in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(Response.id))) == 0
+
+
+def test_a_comment_is_answered_once(dbsession, draft, comments, people, testapp):
+    app = signed_in(testapp, "editor@example.org")
+    respond(app, draft, [comments[0].id])
+    page = respond(app, draft, [comments[0].id, comments[1].id], status=400)
+    assert dbsession.scalar(sa.select(sa.func.count(Response.id))) == 1
+    assert page.status_int == 400
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 403), ("citizen@example.org", 403), ("other.editor@example.org", 403),
+    ("coordinator@example.org", 403), ("auditor@example.org", 403),
+])
+def test_only_the_agencys_editors_answer(testapp, draft, comments, who, status):
+    if who:
+        testapp.login(who)
+    token = testapp.get_csrf_token("/register" if who is None else "/me")
+    testapp.post(f"/consultations/{draft.id}/responses/",
+                 {"csrf_token": token, "comment": str(comments[0].id), "decision": "noted", "reason": "reason"},
+                 status=status)
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 403), ("citizen@example.org", 403), ("other.editor@example.org", 403),
+    ("coordinator@example.org", 200), ("auditor@example.org", 200), ("editor@example.org", 200),
+])
+def test_the_work_page_is_for_the_agency_and_auditors(testapp, draft, comments, who, status):
+    if who:
+        testapp.login(who)
+    testapp.get(f"/consultations/{draft.id}/responses/", status=status)
+
+
+def test_no_answers_before_the_consultation_closes(testapp, dbsession, agency, people):
+    running = make_draft(dbsession, agency, state="consultation", opens_at=NOW - timedelta(days=2),
+                         closes_at=NOW + timedelta(days=28))
+    comment = make_comment(dbsession, running, people["citizen"])
+    testapp.login("editor@example.org")
+    testapp.get(f"/consultations/{running.id}/responses/", status=403)
+    testapp.post(f"/consultations/{running.id}/responses/",
+                 {"csrf_token": testapp.get_csrf_token("/me"), "comment": str(comment.id), "decision": "noted",
+                  "reason": "too early"}, status=403)
+
+
+def test_revisions_are_kept_in_order_with_their_authors(testapp, dbsession, draft, comments, people, clock):
+    app = signed_in(testapp, "editor@example.org")
+    respond(app, draft, [comments[2].id], "noted", "نخستین پاسخ")
+    response = dbsession.scalar(sa.select(Response))
+    url = f"/consultations/{draft.id}/responses/{response.id}/"
+    clock.advance(hours=1)
+    form = app.get(url).forms["revise"]
+    form["decision"], form["reason"] = "accepted", "پاسخ دوم با دلیل بیشتر"
+    form.submit("revise", status=303)
+    app.logout()
+
+    app = signed_in(testapp, "editor2@example.org")
+    clock.advance(hours=1)
+    form = app.get(url).forms["revise"]
+    form["decision"], form["reason"] = "rejected", "پاسخ سوم"
+    assert form.submit("revise", status=400)  # a rejection needs its legal basis
+    form["legal_basis_law"], form["legal_basis_article"] = "قانون برنامه", "ماده ۱۲"
+    form.submit("revise", status=303)
+    form = app.get(url).forms["revise"]
+    form.submit("revise", status=303)  # nothing changed: no fourth revision
+
+    revisions = dbsession.scalars(sa.select(ResponseRevision).order_by(ResponseRevision.number)).all()
+    assert [(r.number, r.author_id, r.decision) for r in revisions] == [
+        (1, people["editor"].id, Decision.noted), (2, people["editor"].id, Decision.accepted),
+        (3, people["editor2"].id, Decision.rejected)]
+    assert revisions[0].reason == "نخستین پاسخ"  # nothing overwritten
+    page = app.get(url)
+    text = page.text
+    assert text.index('id="revision-3"') < text.index('id="revision-2"') < text.index('id="revision-1"')
+    assert "پاسخ <del>دوم با دلیل بیشتر</del> <ins>سوم</ins>" in text  # word by word
+    assert "Editor Two" in text and "Editor One" in text
+    actions = dbsession.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    assert actions == ["response.create", "response.revise", "response.revise"]
+
+    # The auditor reads the whole history and changes nothing.
+    app.logout()
+    auditor = signed_in(testapp, "auditor@example.org")
+    page = auditor.get(url)
+    assert "revise" not in page.forms
+    auditor.post(url, {"csrf_token": auditor.get_csrf_token("/me"), "decision": "noted", "reason": "x"}, status=403)
+
+    # Published: the public outcome shows only the latest wording.
+    draft.state = State.published
+    dbsession.flush()
+    testapp.logout()
+    page = testapp.get(f"/consultations/{draft.id}/outcome")
+    assert "پاسخ سوم" in page.text and "نخستین پاسخ" not in page.text and "پاسخ دوم" not in page.text
+    assert "قانون برنامه" in page.text
+
+
+def test_publishing_waits_for_every_visible_comment_to_be_answered(en, dbsession, draft, comments, people):
+    comments[1].state, comments[1].hidden_category, comments[1].hidden_reason = CommentState.hidden, "spam", "ads"
+    dbsession.flush()
+    editor = signed_in(en, "editor@example.org")
+    respond(editor, draft, [comments[0].id], "accepted", "We agree with this point")
+    editor.logout()
+
+    coordinator = signed_in(en, "coordinator@example.org")
+    page = coordinator.get(f"/consultations/{draft.id}/publish")
+    assert "1 visible comments have no response yet; answer them before publishing." in page.text, page.html.select_one("main")
+    assert f'href="http://example.com/consultations/{draft.id}/responses/"' in page.text
+    page = page.forms["transition"].submit("confirm", status=400)
+    assert draft.state == State.closed
+    coordinator.logout()
+
+    editor = signed_in(en, "editor@example.org")
+    respond(editor, draft, [comments[2].id], "noted", "Thank you, noted")
+    editor.logout()
+    coordinator = signed_in(en, "coordinator@example.org")
+    coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    assert draft.state == State.published
+
+
+def test_the_outcome_is_public_only_once_published(en, dbsession, draft, comments, people):
+    en.get(f"/consultations/{draft.id}/outcome", status=403)
+    editor = signed_in(en, "editor@example.org")
+    respond(editor, draft, [comments[0].id, comments[1].id], "rejected", "Against the tax law", "Direct Taxes Act",
+            "Article 131")
+    respond(editor, draft, [comments[2].id], "accepted", "Good idea")
+    page = editor.get(f"/consultations/{draft.id}/outcome")
+    assert "A preview for the agency" in page.text
+    editor.logout()
+    draft.state = State.published
+    dbsession.flush()
+
+    page = en.get(f"/consultations/{draft.id}/outcome")
+    counts = {row.find("th").text: row.find("td").text for row in page.html.select("table tbody tr")}
+    assert counts == {"Accepted": "1", "Partially accepted": "0", "Rejected": "2", "Noted": "0"}
+    assert page.text.count("Direct Taxes Act – Article 131") == 2
+    page = en.get(f"/consultations/{draft.id}/outcome?article=3")
+    assert "Good idea" not in page.text and "Against the tax law" in page.text
+    page = en.get(f"/consultations/{draft.id}/")
+    assert f"/consultations/{draft.id}/outcome" in page.text
+
+
+def test_the_outcome_page_costs_a_fixed_number_of_statements(en, dbsession, draft, people, query_counter):
+    from eparticipation.responses.models import ResponseComment
+
+    editor = people["editor"]
+    for n in range(60):
+        comment = make_comment(dbsession, draft, people["citizen"], body=f"نظر شماره {n} درباره پیش‌نویس")
+        response = Response(draft_id=draft.id, created_by_id=editor.id, created_at=NOW)
+        response.covered = [ResponseComment(comment_id=comment.id)]
+        response.revisions.append(ResponseRevision(number=1, decision=Decision.noted, reason="ثبت شد",
+                                                   author_id=editor.id, written_at=NOW))
+        dbsession.add(response)
+    draft.state = State.published
+    dbsession.flush()
+    en.get(f"/consultations/{draft.id}/outcome")
+    with query_counter() as counted:
+        page = en.get(f"/consultations/{draft.id}/outcome")
+    assert page.text.count("ثبت شد") == 50
+    assert counted.count <= 8, counted.statements
