@@ -37,6 +37,7 @@ class Root(Container):
             (Allow, role_principal(Role.admin), ALL_PERMISSIONS),
             # Auditors read every agency's internal pages; their grants change nothing.
             (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
+            (Allow, role_principal(Role.auditor), Permissions.AuditView),
             (Allow, Everyone, Permissions.SiteView),
             (Allow, Everyone, Permissions.AccountRegister),
             (Allow, Authenticated, Permissions.AccountSelf),
@@ -48,6 +49,7 @@ class Root(Container):
             "agencies": AgencyContainer,
             "me": Me,
             "admin": AdminArea,
+            "audit": AuditArea,
         }[name]
         return factory(self.request, name, self)
 
@@ -100,6 +102,32 @@ class Me(Container):
     @property
     def user(self):
         return self.request.identity
+
+
+class AuditArea(Container):
+    """/audit/: the log; /audit/drafts/<id>/: one draft's response history. Auditors and admins only (the
+    Root's grants); nothing here changes anything."""
+
+    def __getitem__(self, name):
+        if name == "drafts":
+            return AuditDrafts(self.request, name, self)
+        raise KeyError(name)
+
+
+class AuditDrafts(Container):
+    def __getitem__(self, name):
+        if not (name.isascii() and name.isdigit()):
+            raise KeyError(name)
+        draft = self.request.dbsession.get(Draft, int(name))
+        if draft is None:
+            raise KeyError(name)
+        return AuditedDraft(self.request, name, self, draft)
+
+
+class AuditedDraft(Container):
+    def __init__(self, request, name, parent, draft):
+        super().__init__(request, name, parent)
+        self.draft = draft
 
 
 class AdminArea(Container):

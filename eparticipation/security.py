@@ -10,6 +10,9 @@ plus Pyramid's Everyone and Authenticated.
 
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.security import Denied
+
+from eparticipation.permissions import Permissions
 from pyramid.request import RequestLocalCache
 
 
@@ -63,7 +66,12 @@ class SecurityPolicy:
         return None if user is None else user.id
 
     def permits(self, request, context, permission):
-        return self.acl.permits(context, principals_for(self.identity(request)), permission)
+        user = self.identity(request)
+        if request.method not in SAFE_METHODS and is_read_only(user) and permission != Permissions.AccountSelf:
+            # Auditors read everything and change nothing: no unsafe request of theirs is allowed, whatever
+            # else their account could do, except their own account's (profile, sign-out).
+            return Denied("auditors change nothing")
+        return self.acl.permits(context, principals_for(user), permission)
 
     def remember(self, request, userid, **kw):
         self.identity_cache.clear(request)
@@ -74,10 +82,18 @@ class SecurityPolicy:
         return self.helper.forget(request, **kw)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_read_only(user) -> bool:
+    """An auditor who is not also an administrator."""
+    from eparticipation.accounts.models import Role
+
+    return user is not None and user.has_role(Role.auditor) and not user.has_role(Role.admin)
+
+
 def includeme(config):
     from pyramid.session import SignedCookieSessionFactory
-
-    from eparticipation.permissions import Permissions
 
     settings = config.get_settings()
     secret = settings.get("eparticipation.session_secret")
