@@ -53,12 +53,15 @@ from eparticipation.participation.models import (
     COMMENT_MAX,
     COMMENT_MIN,
     Comment,
+    CommentState,
     HidingReason,
     OrganisationKind,
     Vote,
     VoteChoice,
 )
 from eparticipation.permissions import Permissions
+from eparticipation.responses import services as responses
+from eparticipation.responses.models import Decision, Response
 from eparticipation.surveys import services as surveys
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
@@ -859,7 +862,7 @@ DEMO_SERVICES = [
 
 # What ensure_participation counts, in the order it is reported.
 PARTICIPATION = ("comments", "supports", "reports", "hidden", "votes", "surveys", "survey answers", "services",
-                 "ratings")
+                 "ratings", "responses")
 
 
 @dataclass
@@ -925,7 +928,7 @@ def perform(dbsession, registry, acts: list[Act]):
             with request_at(registry, dbsession, act.at, act.user) as request, as_it_was(dbsession, act.draft, act.at):
                 try:
                     act.do(request)
-                except participation.Refused as refused:
+                except (participation.Refused, responses.Refused) as refused:
                     message = refused.message.interpolate()
                     raise RuntimeError(f"demo: {act.user.email} at {act.at}: {message}") from refused
                 dbsession.flush()
@@ -1120,6 +1123,65 @@ def service_acts(dbsession, agencies: dict[str, Agency], users: dict[str, User],
     return acts
 
 
+# The agency's answers, in turn: a decision, its reason and, for a refusal, the law and article it rests on.
+DEMO_ANSWERS = (
+    (Decision.accepted, "پیشنهاد شما پذیرفته شد و در متن نهایی اعمال می‌شود. از مشارکت شما سپاسگزاریم.", None, None),
+    (Decision.partially_accepted,
+     "بخشی از پیشنهاد پذیرفته شد. بخش دیگر با تکلیف دستگاه‌ها در قانون سازگار نیست و در این سند نمی‌آید.",
+     "قانون مدیریت خدمات کشوری", "ماده ۵"),
+    (Decision.noted, "دیدگاه شما ثبت شد و در بازنگری بعدی این سند بررسی خواهد شد.", None, None),
+    (Decision.rejected,
+     "این پیشنهاد با حکم صریح قانون مغایر است و دستگاه اجرایی اختیار تغییر آن را در یک مقرره ندارد.",
+     "قانون ارتقای سلامت نظام اداری و مقابله با فساد", "ماده ۸"),
+)
+
+
+def response_acts(dbsession, draft: Draft, editor: User, real_now: datetime, counts: Counter) -> list[Act]:
+    """The editor's responses after the consultation closed: to every visible comment of a published draft
+    (publishing waits for them), to about two thirds of a closed one's. Identical texts share one response."""
+    comments = dbsession.scalars(
+        sa.select(Comment).where(Comment.draft_id == draft.id, Comment.state == CommentState.visible)
+        .order_by(Comment.id)
+    ).all()
+    groups: dict[str, list[int]] = {}
+    for comment in comments:
+        groups.setdefault(comment.fingerprint, []).append(comment.id)
+    groups = list(groups.values())
+    if draft.state == State.closed:
+        groups = [group for number, group in enumerate(groups) if number % 3 != 2]
+    start = draft.closed_at or draft.closes_at
+    end = draft.published_at or real_now - timedelta(minutes=5)
+    acts = []
+
+    def answer(ids: list[int], decision, reason, law, article):
+        def do(request):
+            allowed(request, Permissions.ResponseWrite, draft["responses"])
+            responses.respond(request, draft, ids, decision, reason, law, article)
+            counts["responses"] += 1
+
+        return do
+
+    for number, ids in enumerate(groups):
+        at = between(start, end, (number + 0.5) / (len(groups) + 1), PLAUSIBLE_TIMES[number % len(PLAUSIBLE_TIMES)])
+        acts.append(Act(at, editor, answer(ids, *DEMO_ANSWERS[number % len(DEMO_ANSWERS)]), draft))
+    return acts
+
+
+def ensure_responses(dbsession, registry, agencies: dict[str, Agency]) -> Counter:
+    """Responses for the closed and published demo drafts that have comments and no responses yet."""
+    users = {user.email: user for user in dbsession.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+    real_now = registry["clock"].now()
+    counts, acts = Counter(), []
+    for draft in dbsession.scalars(sa.select(Draft).where(Draft.state.in_([State.closed, State.published]))):
+        if dbsession.scalar(sa.select(sa.exists().where(Response.draft_id == draft.id))):
+            continue
+        editor = users.get(f"editor.{draft.agency.code}@example.org")
+        if editor is not None:
+            acts += response_acts(dbsession, draft, editor, real_now, counts)
+    perform(dbsession, registry, acts)
+    return counts
+
+
 def ensure_participation(dbsession, registry, agencies: dict[str, Agency]) -> Counter:
     """The demo participation that is missing; returns what was added, counted."""
     users = {user.email: user for user in dbsession.scalars(sa.select(User).where(User.email.like("%@example.org")))}
@@ -1168,7 +1230,9 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     if registry is None:
         return [], Counter()
     added = ensure_drafts(dbsession, registry, agencies)
-    return added, ensure_participation(dbsession, registry, agencies)
+    counts = ensure_participation(dbsession, registry, agencies)
+    dbsession.flush()
+    return added, counts + ensure_responses(dbsession, registry, agencies)
 
 
 def main(argv=None):
