@@ -230,8 +230,9 @@ class OutcomeRow:
     response_id: int | None
 
 
-def outcome_page(dbsession, draft: Draft, article: str = "", after: int | None = None):
-    """Visible comments with their responses' latest wording, in the order they were written."""
+def outcome_page(dbsession, draft: Draft, article: str = "", after: int | None = None, author_id: int | None = None):
+    """Visible comments (of one author, if given) with their responses' latest wording, in the order they were
+    written."""
     query = (
         sa.select(Comment, ResponseRevision, ResponseComment.response_id)
         .outerjoin(ResponseComment, ResponseComment.comment_id == Comment.id)
@@ -245,6 +246,8 @@ def outcome_page(dbsession, draft: Draft, article: str = "", after: int | None =
     elif article:
         found = next((a for a in draft.consulted_articles if a.number == article), None)
         query = query.where(Comment.article_id == (found.id if found else -1))
+    if author_id is not None:
+        query = query.where(Comment.author_id == author_id)
     if after:
         query = query.where(Comment.id > after)
     rows = [OutcomeRow(*row) for row in dbsession.execute(query.order_by(Comment.id).limit(OUTCOME_PAGE_SIZE + 1))]

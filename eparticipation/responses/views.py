@@ -150,8 +150,12 @@ class ResponseView(FormView):
 def outcome(context, request):
     """What we heard and what we did: counts by decision, then every visible comment with its response."""
     article = (request.params.get("article") or "").strip()[:20]
-    rows, next_after = services.outcome_page(request.dbsession, context, article, positive_int(request.params.get("after")))
+    mine = request.params.get("mine") == "1" and request.identity is not None
+    rows, next_after = services.outcome_page(request.dbsession, context, article,
+                                             positive_int(request.params.get("after")),
+                                             author_id=request.identity.id if mine else None)
     return {
+        "mine": mine,
         **presentation(request),
         "draft": context,
         "published": context.state == State.published,

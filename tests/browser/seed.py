@@ -1,6 +1,6 @@
 """What the live server's database holds before the journeys start."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from eparticipation.consultations.models import (
@@ -45,6 +45,19 @@ SURVEY_QUESTIONS = [
     (QuestionKind.scale, True, {"fa": "این پیش‌نویس چقدر روشن است؟", "en": "How clear is this draft?"}, []),
     (QuestionKind.text, False, {"fa": "یک پیشنهاد کوتاه بنویسید.", "en": "Write a short suggestion."}, []),
 ]
+# The accountability journey: the consulting agency's editor answers three comments of a closed draft
+# (one alone, two together), the coordinator publishes, and their author finds the answers.
+EDITOR_EMAIL = "editor@example.org"
+EDITOR_NAME = "ویراستار آزمایشی"
+AUDITOR_EMAIL = "auditor@example.org"
+ANSWERED_EMAIL = "answered.citizen@example.org"
+ANSWERED_NAME = "شهروند پاسخ‌گرفته"
+ANSWERED_COMMENTS = [
+    # (article number or None, body)
+    ("1", "تعریف گزارش مالی در ماده یک روشن نیست و باید دقیق‌تر نوشته شود."),
+    ("2", "مهلت سه ماه برای دستگاه‌های کوچک بسیار کوتاه است و باید بیشتر شود."),
+    ("2", "برای دستگاه‌های کوچک، مهلت ارسال گزارش باید دست‌کم شش ماه باشد."),
+]
 # A word only the draft in consultation holds, in both languages, for the listing's search.
 SEARCH_WORD_FA = "شفافیت"
 SEARCH_WORD_EN = "transparency"
@@ -63,6 +76,8 @@ class SeededDrafts:
     # In consultation (closes in 20 days), three articles, a survey (SURVEY_QUESTIONS) and one visible comment
     # on article 1 by OTHER_PARTICIPANT; the citizen has not taken part yet.
     participation: int
+    # Closed ten days ago, three articles, ANSWERED_COMMENTS by ANSWERED_EMAIL, none answered yet.
+    to_answer: int = 0
 
 
 LONG_PARAGRAPH = (
@@ -179,6 +194,24 @@ def seed_participation(session, draft_id):
     session.flush()
 
 
+def seed_accountability(session, agency) -> int:
+    """The closed draft whose comments the editor answers; its editor and the comments' author."""
+    now = utcnow()
+    draft = make_draft(session, agency, state="closed", articles=3, title_fa="دستورالعمل گزارش‌های دستگاه‌های کوچک",
+                       title_en="Directive on small agencies' reports", opens_at=now - timedelta(days=45),
+                       closes_at=now - timedelta(days=10))
+    draft.closed_at = draft.closes_at
+    make_user(session, email=EDITOR_EMAIL, display_name=EDITOR_NAME, grants=[("editor", agency)])
+    make_user(session, email=AUDITOR_EMAIL, display_name="بازرس آزمایشی", grants=[("auditor", None)])
+    author = make_user(session, email=ANSWERED_EMAIL, display_name=ANSWERED_NAME)
+    articles = {a.number: a for a in draft.consulted_articles}
+    for position, (number, body) in enumerate(ANSWERED_COMMENTS):
+        make_comment(session, draft, author, body=body, article=articles.get(number),
+                     created_at=draft.opens_at + timedelta(days=position + 1))
+    session.flush()
+    return draft.id
+
+
 def seed(engine) -> SeededDrafts:
     """One agency (for the home page) and one participant who can sign in; an agency with a coordinator
     and drafts in every state; the participation draft's survey, citizen and other participant's comment;
@@ -192,6 +225,7 @@ def seed(engine) -> SeededDrafts:
                   grants=[("coordinator", consulting)])
         drafts = seed_drafts(session, consulting, agency)
         seed_participation(session, drafts.participation)
+        drafts = replace(drafts, to_answer=seed_accountability(session, consulting))
         session.commit()
         return drafts
     finally:

@@ -247,6 +247,11 @@ def test_the_outcome_is_public_only_once_published(en, dbsession, draft, comment
     assert page.text.count("Direct Taxes Act – Article 131") == 2
     page = en.get(f"/consultations/{draft.id}/outcome?article=3")
     assert "Good idea" not in page.text and "Against the tax law" in page.text
+    en.login("other@example.org")  # Reza wrote one of the three comments
+    page = en.get(f"/consultations/{draft.id}/outcome?mine=1")
+    assert page.text.count('class="comment-body"') == 2  # his comment and its response
+    assert "ماده سه را روشن‌تر بنویسید لطفا" in page.text and "Good idea" not in page.text
+    en.logout()
     page = en.get(f"/consultations/{draft.id}/")
     assert f"/consultations/{draft.id}/outcome" in page.text
 
