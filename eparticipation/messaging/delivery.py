@@ -4,7 +4,8 @@ Each message is claimed in its own transaction with `SELECT ... FOR UPDATE SKIP 
 number of workers share the queue and no two ever hold the same message; the row stays locked while it is
 sent and its new status is committed with the lock's release, so a message is sent once, and a worker that
 dies mid-send leaves it pending for the next. SQLite has no row locks: there each transaction takes the
-database's write lock when it begins (db.py), which serialises the workers just as well.
+database's write lock when it begins (db.py), which serialises the workers just as well, but also holds back
+the site's writes while a message is sent; SQLite is for development, where the folder adapter answers at once.
 
 A failure is retried after an exponentially growing delay; after the last allowed attempt the message is
 dead (a dead letter), for an administrator to look at and put back.

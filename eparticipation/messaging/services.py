@@ -67,9 +67,12 @@ def language_of(registry, user: User) -> str:
 
 
 def addresses_of(dbsession, registry, user: User) -> dict[Channel, str]:
-    """Where this person can be reached now: their e-mail, and each enabled messenger they linked."""
+    """Where this person can be reached now: their e-mail, and each enabled messenger they linked; nowhere
+    outside the site once their account is closed."""
     enabled = messaging_config(registry).channels
     addresses = {}
+    if not user.is_active:
+        return addresses
     if Channel.email in enabled and user.email:
         addresses[Channel.email] = user.email
     messengers = [channel for channel in enabled if channel.is_messenger]

@@ -28,6 +28,12 @@ STATUS_LABELS = {
 DEAD_LETTERS_PER_PAGE = 50
 
 
+def left_to_right(text: str) -> str:
+    """Text isolated as left-to-right (Unicode LRI … PDI), so "@bot" or "-100" keeps its order inside a
+    Persian sentence."""
+    return f"\u2066{text}\u2069"
+
+
 def keyset_param(request, name) -> int | None:
     value = request.params.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
@@ -62,7 +68,8 @@ class MessengerViews:
             "links": services.links_of(dbsession, self.user.id),
             "codes": services.active_codes(dbsession, self.user.id, now),
             "with_codes": set(self.config.webhook_secrets),
-            "bot_names": self.config.bot_names,
+            "bot_names": {messenger: left_to_right(name) for messenger, name in self.config.bot_names.items()},
+            "left_to_right": left_to_right,
             "errors": errors or {},
             "typed": typed or {},
         }

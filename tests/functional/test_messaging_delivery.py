@@ -98,6 +98,13 @@ def test_disabled_channels_and_messengers_not_linked_get_nothing(app, dbsession,
     assert dbsession.scalar(sa.select(sa.func.count(InboxMessage.id))) == 2
 
 
+def test_a_closed_account_is_told_only_in_its_inbox(app, dbsession, people):
+    people.persian.is_active = False
+    notify(request_for(app, dbsession), people.persian, key="k", subject=SUBJECT, body=BODY, link=LINK)
+    assert outbox(dbsession) == []
+    assert dbsession.scalar(sa.select(sa.func.count(InboxMessage.id))) == 1
+
+
 @pytest.mark.parametrize("key, link_", [("", LINK), ("k" * 201, LINK), ("k", "/relative"), ("k", "javascript:x")])
 def test_notify_refuses_a_bad_key_or_link(app, dbsession, people, key, link_):
     with pytest.raises(ValueError):
