@@ -1,5 +1,9 @@
 """Events the delivery worker sends with `registry.notify(...)`, in its own transaction, so a subscriber's
-writes (an audit record, a counter) are committed with the message's new status or not at all."""
+writes (an audit record, a counter) are committed with the message's new status or not at all.
+
+The database session is `sqlalchemy.inspect(event.message).session`. A subscriber must not fail: its
+exception would undo the new status of a message already handed to its channel, which would then be sent
+again by the next worker."""
 
 
 class MessageDelivered:
