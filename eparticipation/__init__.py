@@ -54,6 +54,7 @@ def main(global_config, **settings):
         config.include(".surveys")
         config.include(".feedback")
         config.include(".participation")
+        config.include(".messaging")
         config.include(".responses")
         config.include(".audit")
         config.scan()

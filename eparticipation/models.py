@@ -12,6 +12,12 @@ from eparticipation.consultations.models import (  # noqa: F401
 )
 from eparticipation.db import Base  # noqa: F401
 from eparticipation.feedback.models import Service, ServiceRating  # noqa: F401
+from eparticipation.messaging.models import (  # noqa: F401
+    InboxMessage,
+    MessengerLink,
+    MessengerLinkCode,
+    OutboxMessage,
+)
 from eparticipation.participation.models import (  # noqa: F401
     Comment,
     CommentReport,

@@ -43,7 +43,8 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_settings(database_url):
+def app_settings(database_url, tmp_path_factory):
+    mail_folder = tmp_path_factory.mktemp("mail")
     return {
         "sqlalchemy.url": database_url,
         "pyramid.default_locale_name": "fa",
@@ -54,6 +55,18 @@ def app_settings(database_url):
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",
         "retry.attempts": "3",
+        # Every channel writes files (the worker's tests point adapters at fake servers of their own).
+        "eparticipation.messaging.channels": "email bale eitaa",
+        "eparticipation.messaging.email.adapter": "folder",
+        "eparticipation.messaging.email.folder": str(mail_folder / "email"),
+        "eparticipation.messaging.bale.adapter": "folder",
+        "eparticipation.messaging.bale.folder": str(mail_folder / "bale"),
+        "eparticipation.messaging.bale.bot": "@test_bot",
+        "eparticipation.messaging.bale.webhook_secret": "bale-hook-secret",
+        "eparticipation.messaging.eitaa.adapter": "folder",
+        "eparticipation.messaging.eitaa.folder": str(mail_folder / "eitaa"),
+        "eparticipation.messaging.max_attempts": "4",
+        "eparticipation.messaging.retry_base_seconds": "60",
     }
 
 

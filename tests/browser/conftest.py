@@ -88,6 +88,15 @@ def live_settings(tmp_path_factory):
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",
         "retry.attempts": "3",
+        "eparticipation.messaging.channels": "email bale eitaa",
+        "eparticipation.messaging.email.adapter": "folder",
+        "eparticipation.messaging.email.folder": str(database.parent / "mail"),
+        "eparticipation.messaging.bale.adapter": "folder",
+        "eparticipation.messaging.bale.folder": str(database.parent / "mail" / "bale"),
+        "eparticipation.messaging.bale.bot": "@browser_test_bot",
+        "eparticipation.messaging.bale.webhook_secret": "browser-hook",
+        "eparticipation.messaging.eitaa.adapter": "folder",
+        "eparticipation.messaging.eitaa.folder": str(database.parent / "mail" / "eitaa"),
     }
 
 

@@ -1,0 +1,217 @@
+"""Channels: one interface, `send(address, subject, body, link)`, behind which each way of reaching people is
+an adapter, chosen by name in the ini file (`eparticipation.messaging.<channel>.adapter`).
+
+Adapters are registered by name in ADAPTERS; a new messenger (Rubika, Soroush) is one class with
+`@register_adapter("name")` and its settings. Every network call has a timeout, and every failure, whatever
+its cause, raises ChannelError with a reason for the administrators (never the token or the password).
+"""
+
+import json
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+from pyramid.settings import asbool
+
+from eparticipation.messaging.models import Channel
+
+DEFAULT_TIMEOUT_SECONDS = 15
+# Telegram-like bot APIs refuse longer texts.
+MESSENGER_TEXT_MAX = 4096
+
+ADAPTERS: dict[str, type["ChannelAdapter"]] = {}
+
+
+class ChannelError(Exception):
+    """A message could not be handed to its channel; `reason` says why, for the dead-letter page."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def register_adapter(name: str):
+    def register(cls):
+        ADAPTERS[name] = cls
+        cls.adapter_name = name
+        return cls
+
+    return register
+
+
+class ChannelAdapter:
+    """Sends one message to one address. `options` are the channel's settings without their prefix."""
+
+    adapter_name = ""
+
+    def __init__(self, channel: Channel, options: dict):
+        self.channel = channel
+        self.options = options
+        self.timeout = float(options.get("timeout", DEFAULT_TIMEOUT_SECONDS))
+
+    def required(self, name: str) -> str:
+        value = (self.options.get(name) or "").strip()
+        if not value:
+            raise ValueError(f"eparticipation.messaging.{self.channel}.{name} is not set")
+        return value
+
+    def send(self, address: str, subject: str, body: str, link: str) -> None:
+        raise NotImplementedError
+
+
+def email_message(sender: str, address: str, subject: str, body: str, link: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = address
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    # Base64 reaches every server, whether or not it takes 8-bit text; Persian would triple in quoted-printable.
+    message.set_content(f"{body}\n\n{link}\n", cte="base64")
+    return message
+
+
+def messenger_text(subject: str, body: str, link: str) -> str:
+    """The subject, the body and the link, the body shortened if the whole would be too long for a bot API."""
+    head, tail = f"{subject}\n\n", f"\n\n{link}"
+    room = MESSENGER_TEXT_MAX - len(head) - len(tail)
+    if len(body) > room:
+        body = body[: max(room - 1, 0)] + "…"
+    return head + body + tail
+
+
+@register_adapter("smtp")
+class SMTPAdapter(ChannelAdapter):
+    """E-mail through an SMTP server, optionally with STARTTLS and a user name and password."""
+
+    def __init__(self, channel, options):
+        super().__init__(channel, options)
+        self.host = self.required("host")
+        self.port = int(options.get("port", 25))
+        self.sender = self.required("sender")
+        self.starttls = asbool(options.get("starttls", False))
+        self.username = (options.get("username") or "").strip()
+        self.password = options.get("password") or ""
+
+    def send(self, address, subject, body, link):
+        message = email_message(self.sender, address, subject, body, link)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            raise ChannelError(f"SMTP refused the recipient: {code} {reply.decode(errors='replace')}") from error
+        except smtplib.SMTPResponseException as error:
+            raise ChannelError(f"SMTP error {error.smtp_code}: {error.smtp_error.decode(errors='replace')}") from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise ChannelError(f"SMTP failure: {type(error).__name__}: {error}") from error
+
+
+@register_adapter("folder")
+class FolderAdapter(ChannelAdapter):
+    """Development: each message becomes a file in a folder (an .eml for e-mail, a .txt for a messenger), to be
+    read with any mail program or text editor instead of being sent."""
+
+    def __init__(self, channel, options):
+        super().__init__(channel, options)
+        self.folder = Path(self.required("folder"))
+        self.sender = options.get("sender") or "eparticipation@localhost"
+
+    def send(self, address, subject, body, link):
+        name = uuid.uuid4().hex
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.channel is Channel.email:
+                data = email_message(self.sender, address, subject, body, link).as_bytes()
+                (self.folder / f"{name}.eml").write_bytes(data)
+            else:
+                text = f"To chat: {address}\n\n{messenger_text(subject, body, link)}\n"
+                (self.folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ChannelError(f"cannot write to the mail folder: {error.strerror}") from error
+
+
+class BotAPIAdapter(ChannelAdapter):
+    """A bot platform's HTTP API: one POST to its sendMessage method, answered by JSON `{"ok": true, ...}`."""
+
+    def __init__(self, channel, options):
+        super().__init__(channel, options)
+        self.base_url = self.required("base_url").rstrip("/")
+        self.token = self.required("token")
+
+    def request(self, method: str, fields: dict) -> Request:
+        """The HTTP request that calls `method` of the platform's API with `fields`."""
+        raise NotImplementedError
+
+    def send(self, address, subject, body, link):
+        request = self.request("sendMessage", {"chat_id": address, "text": messenger_text(subject, body, link)})
+        try:
+            with urlopen(request, timeout=self.timeout) as response:
+                answer = response.read()
+        except HTTPError as error:
+            raise ChannelError(f"HTTP {error.code}: {description_of(error.read())}") from error
+        except URLError as error:
+            raise ChannelError(f"cannot reach the bot API: {error.reason}") from error
+        except (TimeoutError, OSError) as error:
+            raise ChannelError(f"bot API failure: {type(error).__name__}: {error}") from error
+        try:
+            result = json.loads(answer)
+        except ValueError as error:
+            raise ChannelError("the bot API answered something that is not JSON") from error
+        if not isinstance(result, dict) or result.get("ok") is not True:
+            raise ChannelError(f"the bot API refused: {description_of(answer)}")
+
+
+def description_of(answer: bytes) -> str:
+    """The platform's own explanation, when its answer has one."""
+    try:
+        result = json.loads(answer)
+    except ValueError:
+        return answer[:200].decode(errors="replace")
+    if isinstance(result, dict) and result.get("description"):
+        return str(result["description"])[:500]
+    return answer[:200].decode(errors="replace")
+
+
+@register_adapter("bale")
+class BaleAdapter(BotAPIAdapter):
+    """Bale's bot API, shaped like Telegram's: `POST {base}/bot{token}/sendMessage` with a JSON body."""
+
+    def request(self, method, fields):
+        return Request(
+            f"{self.base_url}/bot{self.token}/{method}",
+            data=json.dumps(fields).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+
+
+@register_adapter("eitaa")
+class EitaaAdapter(BotAPIAdapter):
+    """Eitaa through Eitaayar's API: `POST {base}/{token}/sendMessage` with form fields chat_id and text."""
+
+    def request(self, method, fields):
+        return Request(
+            f"{self.base_url}/{self.token}/{method}",
+            data=urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+
+
+def make_adapter(channel: Channel, options: dict) -> ChannelAdapter:
+    default = "smtp" if channel is Channel.email else str(channel)
+    name = options.get("adapter") or default
+    if name not in ADAPTERS:
+        raise ValueError(f"eparticipation.messaging.{channel}.adapter: no adapter is named {name!r}")
+    return ADAPTERS[name](channel, options)

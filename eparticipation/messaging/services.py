@@ -1,0 +1,325 @@
+"""Telling people things: `notify` writes the inbox message and the outbox rows in the caller's transaction;
+the inbox's queries; linking a messenger chat by a one-time code or by hand."""
+
+import re
+import secrets
+from datetime import datetime
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from pyramid.i18n import TranslationString, make_localizer
+from pyramid.interfaces import ILocalizer, ITranslationDirectories
+
+from eparticipation import i18n
+from eparticipation.accounts.models import User
+from eparticipation.db import dialect_insert
+from eparticipation.i18n import _
+from eparticipation.messaging.models import (
+    CHAT_ID_MAX,
+    LINK_CODE_LENGTH,
+    Channel,
+    InboxMessage,
+    MessengerLink,
+    MessengerLinkCode,
+    OutboxMessage,
+    OutboxStatus,
+)
+from eparticipation.messaging.settings import messaging_config
+
+CHANNEL_LABELS = {
+    Channel.email: _("E-mail"),
+    Channel.bale: _("Bale"),
+    Channel.eitaa: _("Eitaa"),
+    Channel.rubika: _("Rubika"),
+    Channel.soroush: _("Soroush"),
+}
+INBOX_PAGE_SIZE = 20
+# No 0/O or 1/I/L: the code is read off a screen and typed into a phone.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CHAT_ID_PATTERN = re.compile(r"-?[0-9]{1,%d}" % (CHAT_ID_MAX - 1))
+START_COMMAND = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9]{4,16})")
+
+
+def localizer_for(registry, locale_name: str):
+    """The localizer of one language, cached in the registry exactly as Pyramid caches a request's."""
+    localizer = registry.queryUtility(ILocalizer, name=locale_name)
+    if localizer is None:
+        directories = registry.queryUtility(ITranslationDirectories, default=[])
+        localizer = make_localizer(locale_name, directories)
+        registry.registerUtility(localizer, ILocalizer, name=locale_name)
+    return localizer
+
+
+def translate_for(registry, locale_name: str, term) -> str:
+    """Translate into `locale_name` as the site would for a page in that language (numbers and dates in the
+    mapping formatted for it): i18n.translate needs only a locale name and its localizer."""
+    if not isinstance(term, TranslationString):
+        return str(term)
+    reader = SimpleNamespace(locale_name=locale_name, localizer=localizer_for(registry, locale_name))
+    return i18n.translate(reader, term)
+
+
+def language_of(registry, user: User) -> str:
+    languages = i18n.available_languages(registry)
+    if user.locale in languages:
+        return user.locale
+    return registry.settings.get("pyramid.default_locale_name", "fa")
+
+
+def addresses_of(dbsession, registry, user: User) -> dict[Channel, str]:
+    """Where this person can be reached now: their e-mail, and each enabled messenger they linked; nowhere
+    outside the site once their account is closed."""
+    enabled = messaging_config(registry).channels
+    addresses = {}
+    if not user.is_active:
+        return addresses
+    if Channel.email in enabled and user.email:
+        addresses[Channel.email] = user.email
+    messengers = [channel for channel in enabled if channel.is_messenger]
+    if messengers:
+        links = dbsession.execute(
+            sa.select(MessengerLink.messenger, MessengerLink.chat_id).where(
+                MessengerLink.user_id == user.id, MessengerLink.messenger.in_(messengers)
+            )
+        )
+        addresses.update({messenger: chat_id for messenger, chat_id in links})
+    return addresses
+
+
+def notify(request, user: User, *, key: str, subject, body, link: str) -> None:
+    """Tell `user` something: one inbox message, and one outbox message per channel they can be reached on,
+    in their own language, written in the caller's transaction. `key` names the occasion (e.g.
+    "responses:draft:12"): calling again with the same key writes nothing new."""
+    if not key or len(key) > 200:
+        raise ValueError("a notification key is 1 to 200 characters")
+    if not link.startswith(("https://", "http://")):
+        raise ValueError("a notification link is an absolute http(s) URL")
+    registry, dbsession, now = request.registry, request.dbsession, request.now
+    language = language_of(registry, user)
+    subject_text = translate_for(registry, language, subject)
+    body_text = translate_for(registry, language, body)
+    text = {"key": key, "subject": subject_text, "body": body_text, "link": link, "created_at": now}
+    dbsession.execute(
+        dialect_insert(dbsession, InboxMessage)
+        .values(user_id=user.id, **text)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    )
+    for channel, address in addresses_of(dbsession, registry, user).items():
+        dbsession.execute(
+            dialect_insert(dbsession, OutboxMessage)
+            .values(
+                user_id=user.id,
+                channel=channel,
+                address=address,
+                status=OutboxStatus.pending,
+                attempts=0,
+                next_attempt_at=now,
+                **text,
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "key", "channel"])
+        )
+
+
+# The inbox
+
+
+def unread_count(dbsession, user_id: int) -> int:
+    return dbsession.scalar(
+        sa.select(sa.func.count()).select_from(InboxMessage).where(
+            InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None)
+        )
+    )
+
+
+def inbox_page(dbsession, user_id: int, before: int | None = None, size: int = INBOX_PAGE_SIZE):
+    """One page of the person's messages, newest first, and the id to continue before (keyset paging)."""
+    query = sa.select(InboxMessage).where(InboxMessage.user_id == user_id).order_by(InboxMessage.id.desc())
+    if before is not None:
+        query = query.where(InboxMessage.id < before)
+    messages = dbsession.scalars(query.limit(size + 1)).all()
+    more = len(messages) > size
+    messages = messages[:size]
+    return messages, (messages[-1].id if more else None)
+
+
+def mark_read(dbsession, user_id: int, message_ids: list[int], now: datetime) -> None:
+    if message_ids:
+        dbsession.execute(
+            sa.update(InboxMessage)
+            .where(InboxMessage.user_id == user_id, InboxMessage.id.in_(message_ids), InboxMessage.read_at.is_(None))
+            .values(read_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# Linking messengers
+
+
+def links_of(dbsession, user_id: int) -> dict[Channel, MessengerLink]:
+    links = dbsession.scalars(sa.select(MessengerLink).where(MessengerLink.user_id == user_id))
+    return {link.messenger: link for link in links}
+
+
+def active_codes(dbsession, user_id: int, now: datetime) -> dict[Channel, MessengerLinkCode]:
+    codes = dbsession.scalars(
+        sa.select(MessengerLinkCode)
+        .where(
+            MessengerLinkCode.user_id == user_id,
+            MessengerLinkCode.used_at.is_(None),
+            MessengerLinkCode.expires_at > now,
+        )
+        .order_by(MessengerLinkCode.id)
+    )
+    return {code.messenger: code for code in codes}  # the newest of each messenger wins
+
+
+def issue_link_code(request, messenger: Channel) -> MessengerLinkCode:
+    """A new code for the signed-in person; their earlier unused codes for this messenger stop working."""
+    dbsession, user, now = request.dbsession, request.identity, request.now
+    dbsession.execute(
+        sa.delete(MessengerLinkCode).where(
+            MessengerLinkCode.user_id == user.id,
+            MessengerLinkCode.messenger == messenger,
+            MessengerLinkCode.used_at.is_(None),
+        )
+    )
+    code = MessengerLinkCode(
+        user_id=user.id,
+        messenger=messenger,
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH)),
+        created_at=now,
+        expires_at=now + messaging_config(request.registry).link_code_lifetime,
+    )
+    dbsession.add(code)
+    dbsession.flush()
+    return code
+
+
+def link_chat(dbsession, user_id: int, messenger: Channel, chat_id: str, now: datetime) -> None:
+    """Link (or re-link) the person's chat on `messenger`; one link per person and messenger."""
+    dbsession.execute(
+        dialect_insert(dbsession, MessengerLink)
+        .values(user_id=user_id, messenger=messenger, chat_id=chat_id, linked_at=now)
+        .on_conflict_do_update(
+            index_elements=["user_id", "messenger"], set_={"chat_id": chat_id, "linked_at": now}
+        )
+    )
+    dbsession.expire_all()
+
+
+def tell_linked(request, user: User, messenger: Channel) -> None:
+    """Confirm a new link, in the inbox and on every channel (the new chat included): if someone else linked
+    their chat to this account, its owner learns of it by e-mail."""
+    label = CHANNEL_LABELS[messenger]
+    notify(
+        request,
+        user,
+        key=f"messenger-linked:{messenger}:{request.now.isoformat()}",
+        subject=_("${messenger} is linked to your account", mapping={"messenger": label}),
+        body=_(
+            "From now on, messages from the public consultation site also reach you on ${messenger}. "
+            "If you did not link it, remove the link on your account page.",
+            mapping={"messenger": label},
+        ),
+        link=request.resource_url(request.root, "me", "messengers"),
+    )
+
+
+def start_code_in(update) -> tuple[str, str] | None:
+    """The chat id and the code of a Telegram-like update whose message is `/start CODE`, else None."""
+    message = update.get("message") if isinstance(update, dict) else None
+    if not isinstance(message, dict) or not isinstance(message.get("text"), str):
+        return None
+    chat = message.get("chat")
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    if isinstance(chat_id, bool) or not isinstance(chat_id, (int, str)):
+        return None
+    chat_id = str(chat_id)
+    match = START_COMMAND.fullmatch(message["text"].strip())
+    if match is None or not CHAT_ID_PATTERN.fullmatch(chat_id):
+        return None
+    return chat_id, match.group(1).upper()
+
+
+def redeem_code(dbsession, messenger: Channel, code: str, chat_id: str, now: datetime) -> int | None:
+    """Link `chat_id` to the person whose valid code this is, using the code up; their user id, or None when
+    no such code is waiting (unknown, used, expired or for another messenger)."""
+    used = dbsession.execute(
+        sa.update(MessengerLinkCode)
+        .where(
+            MessengerLinkCode.code == code,
+            MessengerLinkCode.messenger == messenger,
+            MessengerLinkCode.used_at.is_(None),
+            MessengerLinkCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(MessengerLinkCode.user_id)
+    ).first()
+    if used is None:
+        return None
+    link_chat(dbsession, used.user_id, messenger, chat_id, now)
+    return used.user_id
+
+
+def normalise_chat_id(text: str) -> str | None:
+    """A chat id typed by hand (Persian digits allowed), or None when it is not one."""
+    candidate = i18n.to_latin_digits(text or "").strip().replace("\u2212", "-")
+    return candidate if CHAT_ID_PATTERN.fullmatch(candidate) else None
+
+
+def unlink(dbsession, user_id: int, messenger: Channel) -> bool:
+    """Remove the link; messages still waiting for that chat are not sent there any more."""
+    removed = dbsession.execute(
+        sa.delete(MessengerLink).where(MessengerLink.user_id == user_id, MessengerLink.messenger == messenger)
+    ).rowcount
+    dbsession.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.channel == messenger,
+            OutboxMessage.status == OutboxStatus.pending,
+        )
+    )
+    return bool(removed)
+
+
+# The person's data download
+
+
+def personal_inbox(dbsession, user) -> list[dict]:
+    messages = dbsession.scalars(
+        sa.select(InboxMessage).where(InboxMessage.user_id == user.id).order_by(InboxMessage.id)
+    )
+    return [
+        {
+            "subject": m.subject,
+            "body": m.body,
+            "link": m.link,
+            "created_at": m.created_at.isoformat(),
+            "read_at": m.read_at.isoformat() if m.read_at else None,
+        }
+        for m in messages
+    ]
+
+
+def personal_deliveries(dbsession, user) -> list[dict]:
+    messages = dbsession.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.id)
+    )
+    return [
+        {
+            "channel": m.channel.value,
+            "address": m.address,
+            "subject": m.subject,
+            "status": m.status.value,
+            "created_at": m.created_at.isoformat(),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+        }
+        for m in messages
+    ]
+
+
+def personal_messenger_links(dbsession, user) -> list[dict]:
+    return [
+        {"messenger": link.messenger.value, "chat_id": link.chat_id, "linked_at": link.linked_at.isoformat()}
+        for link in links_of(dbsession, user.id).values()
+    ]

@@ -1,0 +1,85 @@
+"""The messaging settings of the ini file, read once at start-up into a MessagingConfig in the registry.
+
+    eparticipation.messaging.channels = email bale eitaa     the channels people can be reached on
+    eparticipation.messaging.<channel>.adapter = ...          smtp or folder for email; bale, eitaa; folder
+    eparticipation.messaging.<channel>.<option> = ...         the adapter's options (channels.py)
+    eparticipation.messaging.<messenger>.webhook_secret = ... the secret part of the bot's webhook address
+    eparticipation.messaging.<messenger>.bot = @name          the bot people start, shown in the instructions
+    eparticipation.messaging.max_attempts, .retry_base_seconds, .link_code_minutes, .idle_seconds
+
+Secrets stay out of files: MESSAGING_<CHANNEL>_<OPTION> in the environment (e.g. MESSAGING_BALE_TOKEN,
+MESSAGING_EMAIL_PASSWORD, MESSAGING_BALE_WEBHOOK_SECRET) overrides the ini.
+"""
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from eparticipation.messaging.channels import ChannelAdapter, make_adapter
+from eparticipation.messaging.models import Channel
+
+PREFIX = "eparticipation.messaging."
+
+
+@dataclass
+class MessagingConfig:
+    adapters: dict[Channel, ChannelAdapter] = field(default_factory=dict)
+    webhook_secrets: dict[Channel, str] = field(default_factory=dict)
+    bot_names: dict[Channel, str] = field(default_factory=dict)
+    max_attempts: int = 6
+    retry_base: timedelta = timedelta(minutes=1)
+    link_code_lifetime: timedelta = timedelta(minutes=30)
+    idle_seconds: float = 10.0
+
+    @property
+    def channels(self) -> list[Channel]:
+        return list(self.adapters)
+
+    @property
+    def messengers(self) -> list[Channel]:
+        return [channel for channel in self.adapters if channel.is_messenger]
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Exponential backoff: the base delay after the first failure, doubled after each further one."""
+        return self.retry_base * (2 ** (attempts - 1))
+
+
+def channel_options(settings: dict, channel: Channel, environ) -> dict:
+    prefix = f"{PREFIX}{channel}."
+    options = {key[len(prefix):]: value for key, value in settings.items() if key.startswith(prefix)}
+    environment_prefix = f"MESSAGING_{channel.upper()}_"
+    for variable, value in environ.items():
+        if variable.startswith(environment_prefix) and value:
+            options[variable[len(environment_prefix):].lower()] = value
+    return options
+
+
+def read_messaging_settings(settings: dict, environ=None) -> MessagingConfig:
+    environ = os.environ if environ is None else environ
+    config = MessagingConfig(
+        max_attempts=int(settings.get(f"{PREFIX}max_attempts", 6)),
+        retry_base=timedelta(seconds=float(settings.get(f"{PREFIX}retry_base_seconds", 60))),
+        link_code_lifetime=timedelta(minutes=float(settings.get(f"{PREFIX}link_code_minutes", 30))),
+        idle_seconds=float(settings.get(f"{PREFIX}idle_seconds", 10)),
+    )
+    if config.max_attempts < 1:
+        raise ValueError(f"{PREFIX}max_attempts must be at least 1")
+    for name in settings.get(f"{PREFIX}channels", "").split():
+        try:
+            channel = Channel(name)
+        except ValueError:
+            raise ValueError(f"{PREFIX}channels: no channel is named {name!r}") from None
+        options = channel_options(settings, channel, environ)
+        config.adapters[channel] = make_adapter(channel, options)
+        if channel.is_messenger:
+            secret, bot = options.get("webhook_secret", "").strip(), options.get("bot", "").strip()
+            if secret:
+                if not bot:
+                    raise ValueError(f"{PREFIX}{channel}.bot is not set: people need the bot's name to send it a code")
+                config.webhook_secrets[channel] = secret
+                config.bot_names[channel] = bot
+    return config
+
+
+def messaging_config(registry) -> MessagingConfig:
+    return registry["messaging"]

@@ -1,0 +1,196 @@
+"""The inbox (/me/inbox), linking messengers (/me/messengers), the bots' webhooks (/hooks/<messenger>/<secret>)
+and the outbox's dead letters (/admin/outbox).
+
+Opening the inbox marks the messages it shows as read: the page is where they are read, and a separate
+"mark read" step would only add a click.
+"""
+
+import hmac
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config, view_defaults
+
+from eparticipation.accounts.models import User
+from eparticipation.i18n import _, flash
+from eparticipation.messaging import services
+from eparticipation.messaging.models import Channel, OutboxMessage, OutboxStatus
+from eparticipation.messaging.services import CHANNEL_LABELS
+from eparticipation.messaging.settings import messaging_config
+from eparticipation.permissions import Permissions
+from eparticipation.resources import AdminArea, Me, Root
+
+STATUS_LABELS = {
+    OutboxStatus.pending: _("Waiting"),
+    OutboxStatus.sent: _("Sent"),
+    OutboxStatus.dead: _("Given up"),
+}
+DEAD_LETTERS_PER_PAGE = 50
+
+
+def left_to_right(text: str) -> str:
+    """Text isolated as left-to-right (Unicode LRI … PDI), so "@bot" or "-100" keeps its order inside a
+    Persian sentence."""
+    return f"\u2066{text}\u2069"
+
+
+def keyset_param(request, name) -> int | None:
+    value = request.params.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+@view_config(context=Me, name="inbox", request_method="GET", renderer="messaging/inbox.jinja2",
+             permission=Permissions.AccountSelf)
+def inbox(context, request):
+    user = request.identity
+    messages, next_before = services.inbox_page(request.dbsession, user.id, keyset_param(request, "before"))
+    unread_ids = {m.id for m in messages if m.read_at is None}
+    services.mark_read(request.dbsession, user.id, list(unread_ids), request.now)
+    return {"messages": messages, "unread_ids": unread_ids, "next_before": next_before}
+
+
+@view_defaults(context=Me, name="messengers", renderer="messaging/messengers.jinja2",
+               permission=Permissions.AccountSelf)
+class MessengerViews:
+    """Each enabled messenger: linked (with the way to remove it), or the two ways to link it."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+        self.user = request.identity
+        self.config = messaging_config(request.registry)
+
+    def page(self, errors=None, typed=None):
+        dbsession, now = self.request.dbsession, self.request.now
+        return {
+            "messengers": self.config.messengers,
+            "labels": CHANNEL_LABELS,
+            "links": services.links_of(dbsession, self.user.id),
+            "codes": services.active_codes(dbsession, self.user.id, now),
+            "with_codes": set(self.config.webhook_secrets),
+            "bot_names": {messenger: left_to_right(name) for messenger, name in self.config.bot_names.items()},
+            "left_to_right": left_to_right,
+            "errors": errors or {},
+            "typed": typed or {},
+        }
+
+    @view_config(request_method="GET")
+    def show(self):
+        return self.page()
+
+    @view_config(request_method="POST")
+    def act(self):
+        request = self.request
+        try:
+            messenger = Channel(request.POST.get("messenger", ""))
+        except ValueError:
+            messenger = None
+        if messenger not in self.config.messengers:
+            raise HTTPBadRequest(request.localizer.translate(_("This messenger is not offered here.")))
+        label = CHANNEL_LABELS[messenger]
+        action = request.POST.get("action", "")
+        if action == "code" and messenger in self.config.webhook_secrets:
+            services.issue_link_code(request, messenger)
+        elif action == "link":
+            typed = request.POST.get("chat_id", "")
+            chat_id = services.normalise_chat_id(typed)
+            if chat_id is None:
+                request.response.status_int = 400
+                return self.page(
+                    errors={messenger: _("A chat id is a number of digits, optionally with a minus sign before it.")},
+                    typed={messenger: typed},
+                )
+            services.link_chat(request.dbsession, self.user.id, messenger, chat_id, request.now)
+            services.tell_linked(request, self.user, messenger)
+            flash(request, _("Messages will also reach you on ${messenger}.", mapping={"messenger": label}))
+        elif action == "unlink":
+            if services.unlink(request.dbsession, self.user.id, messenger):
+                flash(request, _("${messenger} is no longer linked to your account.", mapping={"messenger": label}))
+        else:
+            raise HTTPBadRequest(request.localizer.translate(_("This messenger is not offered here.")))
+        return HTTPSeeOther(request.resource_url(self.context, "messengers", anchor=f"messenger-{messenger}"))
+
+
+@view_config(context=Root, name="hooks", request_method="POST", require_csrf=False, renderer="json",
+             permission=Permissions.SiteView)
+def messenger_webhook(context, request):
+    """A bot platform's update (JSON). The secret in the address is the authorisation: a wrong one is 404,
+    like an address that does not exist. `/start CODE` from a chat links it; anything else is acknowledged and
+    ignored, so the platform does not send it again."""
+    config = messaging_config(request.registry)
+    if len(request.subpath) != 2:
+        raise HTTPNotFound()
+    name, secret = request.subpath
+    messenger = next((m for m in config.webhook_secrets if m.value == name), None)
+    if messenger is None or not hmac.compare_digest(secret.encode(), config.webhook_secrets[messenger].encode()):
+        raise HTTPNotFound()
+    try:
+        update = request.json_body
+    except ValueError:
+        raise HTTPBadRequest("not JSON") from None
+    found = services.start_code_in(update)
+    if found is None:
+        return {"ok": True, "linked": False}
+    chat_id, code = found
+    user_id = services.redeem_code(request.dbsession, messenger, code, chat_id, request.now)
+    if user_id is None:
+        return {"ok": True, "linked": False}
+    services.tell_linked(request, request.dbsession.get(User, user_id), messenger)
+    return {"ok": True, "linked": True}
+
+
+@view_defaults(context=AdminArea, name="outbox", renderer="messaging/outbox.jinja2",
+               permission=Permissions.AdminOutbox)
+class OutboxViews:
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    @view_config(request_method="GET")
+    def show(self):
+        dbsession = self.request.dbsession
+        counts = {
+            (status, channel): count
+            for status, channel, count in dbsession.execute(
+                sa.select(OutboxMessage.status, OutboxMessage.channel, sa.func.count())
+                .group_by(OutboxMessage.status, OutboxMessage.channel)
+            )
+        }
+        query = (
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.dead)
+            .order_by(OutboxMessage.id.desc())
+            .limit(DEAD_LETTERS_PER_PAGE + 1)
+        )
+        before = keyset_param(self.request, "before")
+        if before is not None:
+            query = query.where(OutboxMessage.id < before)
+        dead = dbsession.scalars(query).all()
+        return {
+            "channels": sorted({channel for _, channel in counts}, key=list(Channel).index),
+            "statuses": list(OutboxStatus),
+            "counts": counts,
+            "dead": dead[:DEAD_LETTERS_PER_PAGE],
+            "next_before": dead[DEAD_LETTERS_PER_PAGE - 1].id if len(dead) > DEAD_LETTERS_PER_PAGE else None,
+            "channel_labels": CHANNEL_LABELS,
+            "status_labels": STATUS_LABELS,
+        }
+
+    @view_config(request_method="POST")
+    def retry(self):
+        """Put one dead letter (`retry` = its id) or all of them (`retry_all`) back to be sent, with a fresh
+        set of attempts."""
+        request = self.request
+        query = sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.dead)
+        if "retry_all" not in request.POST:
+            message_id = keyset_param(request, "retry")
+            if message_id is None:
+                raise HTTPBadRequest(request.localizer.translate(_("Choose a message to send again.")))
+            query = query.where(OutboxMessage.id == message_id)
+        count = request.dbsession.execute(
+            query.values(status=OutboxStatus.pending, attempts=0, next_attempt_at=request.now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        request.dbsession.expire_all()
+        flash(request, _("${count} messages will be sent again.", mapping={"count": count}))
+        return HTTPSeeOther(request.resource_url(self.context, "outbox"))

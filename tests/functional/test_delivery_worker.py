@@ -1,0 +1,154 @@
+"""The delivery worker as it runs: the console script on an ini file, the loop, and two workers at once.
+
+Unlike most of the suite these commit for real (a worker has its own connections, as it would in
+production), and delete what they made afterwards."""
+
+import threading
+from datetime import timedelta
+from email import message_from_bytes, policy
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from eparticipation.accounts.models import User
+from eparticipation.db import utcnow
+from eparticipation.i18n import _
+from eparticipation.messaging import notify
+from eparticipation.messaging.channels import BaleAdapter
+from eparticipation.messaging.delivery import Deliverer
+from eparticipation.messaging.models import Channel, OutboxMessage, OutboxStatus
+from eparticipation.scripts import deliver
+
+from ..conftest import PROJECT
+from ..factories import make_user
+from ..fakes import FakeBotAPI
+
+
+@pytest.fixture
+def committed_user(engine):
+    with Session(engine) as session:
+        user = make_user(session, email="worker.test@example.org", locale="en")
+        session.commit()
+        user_id = user.id
+    yield user_id
+    with Session(engine) as session:
+        session.execute(sa.delete(User).where(User.id == user_id))  # its messages go with it (ON DELETE CASCADE)
+        session.commit()
+
+
+def test_the_console_script_delivers_what_is_due_and_exits(app, engine, database_url, committed_user, tmp_path,
+                                                           capsys):
+    with Session(engine) as session:
+        user = session.get(User, committed_user)
+        notify(SimpleNamespace(registry=app.registry, dbsession=session, now=utcnow()), user, key="script",
+               subject=_("Your comment is published. Thank you."), body=_("Your comment is saved; its earlier "
+                                                                       "wording is kept."),
+               link="https://example.com/consultations/1/")
+        session.commit()
+    ini = tmp_path / "worker.ini"
+    ini.write_text(f"""[app:main]
+use = egg:eparticipation
+sqlalchemy.url = {database_url}
+eparticipation.locale_dir = {PROJECT / "locale"}
+eparticipation.session_secret = worker-test-secret
+eparticipation.messaging.channels = email
+eparticipation.messaging.email.adapter = folder
+eparticipation.messaging.email.folder = {tmp_path / "mail"}
+""", encoding="utf-8")
+    deliver.main([str(ini), "--once", "--batch", "1"])
+    assert capsys.readouterr().out.strip() == "Tried 1 message(s)."
+    [mail] = (tmp_path / "mail").glob("*.eml")
+    parsed = message_from_bytes(mail.read_bytes(), policy=policy.default)
+    assert parsed["To"] == "worker.test@example.org" and parsed["Subject"] == "Your comment is published. Thank you."
+    with Session(engine) as session:
+        assert session.scalar(sa.select(OutboxMessage.status).where(OutboxMessage.user_id == committed_user)) \
+            == OutboxStatus.sent
+    deliver.main([str(ini), "--once"])
+    assert capsys.readouterr().out.strip() == "Tried 0 message(s)."
+
+
+def test_the_batch_must_be_positive(capsys):
+    with pytest.raises(SystemExit):
+        deliver.main(["development.ini", "--batch", "0"])
+    assert "--batch must be at least 1" in capsys.readouterr().err
+
+
+class ScriptedDeliverer:
+    """Answers `deliver` from a script of batch sizes (an exception is raised), and notes the waits."""
+
+    def __init__(self, script, stop):
+        self.script = list(script)
+        self.stop = stop
+        self.calls = []
+        self.config = SimpleNamespace(idle_seconds=0.01)
+
+    def deliver(self, batch):
+        self.calls.append(("deliver", batch))
+        if not self.script:
+            self.stop.set()
+            return 0
+        outcome = self.script.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def test_the_loop_waits_only_after_an_empty_batch_or_a_database_failure(monkeypatch):
+    stop = threading.Event()
+    deliverer = ScriptedDeliverer([3, 3, 0, OperationalError("SELECT", {}, Exception("down")), 1], stop)
+    waits = []
+    monkeypatch.setattr(stop, "wait", lambda seconds: waits.append(len(deliverer.calls)))
+    deliver.keep_delivering(deliverer, 3, stop)
+    assert deliverer.calls == [("deliver", 3)] * 6
+    assert waits == [3, 4, 6]  # after the empty batch, the failure, and the last (empty) one
+
+
+MESSAGES = 40
+
+
+@pytest.fixture
+def queued(engine, committed_user):
+    due = utcnow() - timedelta(seconds=1)
+    with Session(engine) as session:
+        session.add_all(
+            OutboxMessage(user_id=committed_user, channel=Channel.bale, address=str(1000 + n), key=f"race:{n}",
+                          subject="s", body=f"message {n}", link="https://example.com/", next_attempt_at=due,
+                          created_at=due)
+            for n in range(MESSAGES)
+        )
+        session.commit()
+
+
+def test_two_workers_at_once_send_each_message_exactly_once(app, engine, queued, committed_user):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks to skip: its writers take turns (BEGIN IMMEDIATE), so workers "
+                    "cannot race there; this runs on PostgreSQL")
+    with FakeBotAPI() as bale:
+        bale.delay = 0.01  # long enough for the two workers to overlap
+        adapters = {Channel.bale: BaleAdapter(Channel.bale, {"base_url": bale.base_url, "token": "t", "timeout": 5})}
+        workers = [Deliverer(app.registry, sessionmaker(engine), adapters) for _ in range(2)]
+        tried, errors, barrier = [0, 0], [], threading.Barrier(2)
+
+        def work(number):
+            barrier.wait()
+            try:
+                tried[number] = workers[number].drain(batch=5)
+            except Exception as error:  # noqa: BLE001 - any failure is the test's finding
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(number,)) for number in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    assert sorted(fields["text"] for fields in bale.accepted) == sorted(
+        f"s\n\nmessage {n}\n\nhttps://example.com/" for n in range(MESSAGES))
+    assert sum(tried) == MESSAGES and min(tried) > 0  # both worked, neither sent what the other did
+    with Session(engine) as session:
+        rows = session.execute(sa.select(OutboxMessage.status, OutboxMessage.attempts)
+                               .where(OutboxMessage.user_id == committed_user)).all()
+    assert rows == [(OutboxStatus.sent, 1)] * MESSAGES
