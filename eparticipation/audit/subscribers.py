@@ -1,6 +1,9 @@
 """Entries for changes that other parts of the system announce as events."""
 
-from eparticipation.audit.chain import record
+import sqlalchemy as sa
+
+from eparticipation.audit.chain import append, record
+from eparticipation.clock import get_clock
 
 
 def workflow_transition(event):
@@ -10,3 +13,19 @@ def workflow_transition(event):
         before={"state": step.from_state},
         after={"state": step.to_state, "reason": step.reason, **(step.details or {})},
     )
+
+
+def message_outcome(action: str):
+    """Deliveries are the worker's: no request, no person; the entry is written in the worker's transaction,
+    so it is committed with the message's new status."""
+
+    def subscriber(event):
+        message = event.message
+        append(
+            sa.inspect(message).session, at=get_clock(event.registry).now(), actor_id=None, action=action,
+            object_type="OutboxMessage", object_id=message.id,
+            after={"user_id": message.user_id, "channel": message.channel, "key": message.key,
+                   "attempts": message.attempts, "error": message.last_error},
+        )
+
+    return subscriber

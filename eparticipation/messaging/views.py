@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
+from eparticipation.audit import record
 from eparticipation.accounts.models import User
 from eparticipation.i18n import _, flash
 from eparticipation.messaging import services
@@ -187,10 +188,15 @@ class OutboxViews:
             if message_id is None:
                 raise HTTPBadRequest(request.localizer.translate(_("Choose a message to send again.")))
             query = query.where(OutboxMessage.id == message_id)
-        count = request.dbsession.execute(
+        ids = request.dbsession.scalars(
             query.values(status=OutboxStatus.pending, attempts=0, next_attempt_at=request.now)
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).all()
+        count = len(ids)
         request.dbsession.expire_all()
+        if ids:
+            record(request, "message.retry", None, object_type="OutboxMessage",
+                   object_id=ids[0] if len(ids) == 1 else "all", after={"messages": sorted(ids)})
         flash(request, _("${count} messages will be sent again.", mapping={"count": count}))
         return HTTPSeeOther(request.resource_url(self.context, "outbox"))

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import transaction
 from persiantools.jdatetime import JalaliDate
 from pyramid.paster import bootstrap, setup_logging
+from pyramid.request import Request
 from pyramid.scripting import prepare
 from pyramid.security import remember
 from sqlalchemy.orm.attributes import set_committed_value
@@ -62,6 +63,7 @@ from eparticipation.participation.models import (
 from eparticipation.permissions import Permissions
 from eparticipation.responses import services as responses
 from eparticipation.responses.models import Decision, Response
+from eparticipation.responses.subscribers import tell_respondents
 from eparticipation.surveys import services as surveys
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
@@ -487,9 +489,12 @@ def moment(today: date, days_ago: int, at: str) -> datetime:
 def request_at(registry, dbsession, at: datetime, user: User | None = None):
     """A request whose `now` is `at`, on the demo's session, signed in as `user` (None: the system)."""
     registry["clock"] = FrozenClock(at)
-    env = prepare(registry=registry)
+    # The address the links in the demo's messages point to: the development server's.
+    site = registry.settings.get("eparticipation.site_url", "http://localhost:6543")
+    env = prepare(request=Request.blank("/", base_url=site), registry=registry)
     request = env["request"]
     request.environ["app.dbsession"] = dbsession  # before anything reads the reified request.dbsession
+    request.root = env["root"]  # as traversal sets it, for the links that messages carry
     try:
         if user is not None:
             remember(request, user.id)
@@ -1178,6 +1183,12 @@ def ensure_responses(dbsession, registry, agencies: dict[str, Agency]) -> Counte
         editor = users.get(f"editor.{draft.agency.code}@example.org")
         if editor is not None:
             acts += response_acts(dbsession, draft, editor, real_now, counts)
+            if draft.state == State.published:
+                # Publishing told nobody then (the demo writes the answers after the story): tell them now,
+                # as of the moment of publishing.
+                acts.append(Act(draft.published_at + timedelta(seconds=1),
+                                users[f"coordinator.{draft.agency.code}@example.org"],
+                                lambda request, draft=draft: tell_respondents(request, draft)))
     perform(dbsession, registry, acts)
     return counts
 

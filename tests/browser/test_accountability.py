@@ -1,6 +1,7 @@
 """Accountability in a real browser, in Persian: the agency's editor answers three comments of a closed draft
 (one alone, two together; a rejection is refused until it names its legal basis), the coordinator publishes,
-and the comments' author finds the answers. Every page reached is audited with axe-core, and what the browser
+the comments' author is told in their inbox and follows the message to the answers, and the auditor finds it
+all in the log. Every page reached is audited with axe-core, and what the browser
 did is checked in the live server's database.
 
 Elements are found by id, name, href and form action; wording comes from the project's catalogues.
@@ -102,12 +103,14 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
         assert session.get(Draft, draft_id).state == State.published
     sign_out(page, live_server)
 
-    # The author reads what was done with their comments.
+    # The author is told in their inbox (the header counts it) and follows the message to their answers.
     sign_in(page, live_server, ANSWERED_EMAIL, COORDINATOR_PASSWORD)
-    page.goto(live_server.draft(draft_id))
-    page.locator(f'a[href$="/consultations/{draft_id}/outcome"]').click()
-    page.locator("#filter-mine").check()
-    page.locator('main form button[type="submit"]').click()
+    inbox = page.locator('header nav a[href$="/me/inbox"]')
+    expect(inbox.locator(".badge")).to_contain_text("۱")
+    inbox.click()
+    audit(page)
+    page.locator(f'main a[href$="/consultations/{draft_id}/outcome?mine=1"]').first.click()
+    expect(page.locator("#filter-mine")).to_be_checked()
     for comment_id in (first, second, third):
         expect(page.locator(f"#comment-{comment_id}")).to_be_visible()
     expect(page.locator(f"#comment-{first} .response")).to_contain_text(ACCEPTED_REASON)

@@ -84,7 +84,8 @@ def test_an_editor_answers_one_comment_and_a_group_and_sees_what_is_left(en, dbs
     assert "1 visible comments still lack a response." in page.text
     respond(app, draft, [comments[2].id], "noted", "نظر شما ثبت شد")
     assert dbsession.scalar(sa.select(sa.func.count(Response.id))) == 2
-    audit = dbsession.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    audit = dbsession.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("response.%"))
+                             .order_by(AuditEntry.seq)).all()
     assert audit == ["response.create", "response.create"]
 
 
@@ -187,7 +188,8 @@ def test_revisions_are_kept_in_order_with_their_authors(testapp, dbsession, draf
     assert text.index('id="revision-3"') < text.index('id="revision-2"') < text.index('id="revision-1"')
     assert "پاسخ <del>دوم با دلیل بیشتر</del> <ins>سوم</ins>" in text  # word by word
     assert "Editor Two" in text and "Editor One" in text
-    actions = dbsession.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    actions = dbsession.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("response.%"))
+                             .order_by(AuditEntry.seq)).all()
     assert actions == ["response.create", "response.revise", "response.revise"]
 
     # The auditor reads the whole history and changes nothing.
@@ -274,3 +276,62 @@ def test_the_outcome_page_costs_a_fixed_number_of_statements(en, dbsession, draf
         page = en.get(f"/consultations/{draft.id}/outcome")
     assert page.text.count("ثبت شد") == 50
     assert counted.count <= 8, counted.statements
+
+
+def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsession, draft, comments, people):
+    """R3: one inbox message per participant, one outbox message per participant and channel, in their
+    language with the link to their answers; then the worker delivers and the audit log records it."""
+    from eparticipation.audit.chain import verify
+    from eparticipation.messaging.delivery import Deliverer
+    from eparticipation.messaging.models import InboxMessage, MessengerLink, OutboxMessage, OutboxStatus
+
+    people["other"].locale = "en"
+    dbsession.add(MessengerLink(user_id=people["citizen"].id, messenger="bale", chat_id="123456789", linked_at=NOW))
+    hidden_author = make_user(dbsession, email="hidden.author@example.org")
+    make_comment(dbsession, draft, hidden_author, state=CommentState.hidden, hidden_category="spam",
+                 hidden_reason="تبلیغ")
+    dbsession.flush()
+    editor = signed_in(testapp, "editor@example.org")
+    respond(editor, draft, [comments[0].id, comments[1].id], "accepted", "دلیل روشن تصمیم")
+    respond(editor, draft, [comments[2].id], "noted", "ثبت شد")
+    editor.logout()
+    coordinator = signed_in(testapp, "coordinator@example.org")
+    coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    coordinator.logout()
+
+    outbox = dbsession.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.user_id, OutboxMessage.channel)).all()
+    assert [(m.user_id, m.channel, m.address) for m in outbox] == [
+        (people["citizen"].id, "bale", "123456789"), (people["citizen"].id, "email", "citizen@example.org"),
+        (people["other"].id, "email", "other@example.org"),
+    ]  # the author of the hidden comment is not told: nothing of theirs was answered
+    inbox = {m.user_id: m for m in dbsession.scalars(sa.select(InboxMessage))}
+    assert set(inbox) == {people["citizen"].id, people["other"].id}
+    link = f"http://example.com/consultations/{draft.id}/outcome?mine=1"
+    assert inbox[people["other"].id].link == link
+    assert inbox[people["other"].id].subject == "Your comments on “Draft test bylaw” have been answered"
+    assert "response to 1 of your comments" in inbox[people["other"].id].body
+    assert "۲" in inbox[people["citizen"].id].body and "پیش‌نویس آیین‌نامه آزمایشی" in inbox[people["citizen"].id].subject
+
+    page = signed_in(testapp, "citizen@example.org").get("/me/inbox")
+    assert link in page.text
+
+    class Recorder:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, address, subject, body, link):
+            self.sent.append(address)
+
+    from sqlalchemy.orm import Session
+
+    recorder = Recorder()
+    sessions = lambda: Session(bind=dbsession.connection(), join_transaction_mode="create_savepoint")  # noqa: E731
+    Deliverer(testapp.app.registry, session_factory=sessions,
+              adapters={"email": recorder, "bale": recorder}).drain(10)
+    dbsession.expire_all()
+    assert sorted(recorder.sent) == ["123456789", "citizen@example.org", "other@example.org"]
+    assert {m.status for m in dbsession.scalars(sa.select(OutboxMessage))} == {OutboxStatus.sent}
+    delivered = dbsession.scalars(sa.select(AuditEntry.after).where(AuditEntry.action == "message.delivered")).all()
+    key = f"responses:draft:{draft.id}"
+    assert sorted(entry["channel"] for entry in delivered if entry["key"] == key) == ["bale", "email", "email"]
+    assert verify(dbsession).ok
