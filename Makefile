@@ -44,6 +44,8 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/vazirmatn $(VENDOR)/axe-core
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.rtl.min.css $(VENDOR)/bootstrap/
 	cp node_modules/vazirmatn/fonts/webfonts/*.woff2 node_modules/vazirmatn/OFL.txt $(VENDOR)/vazirmatn/
+	# The PDF reports embed the TrueType files (WeasyPrint).
+	cp node_modules/vazirmatn/fonts/ttf/Vazirmatn-Regular.ttf node_modules/vazirmatn/fonts/ttf/Vazirmatn-Bold.ttf $(VENDOR)/vazirmatn/
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/
 	touch $@
 

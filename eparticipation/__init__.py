@@ -56,6 +56,7 @@ def main(global_config, **settings):
         config.include(".participation")
         config.include(".messaging")
         config.include(".responses")
+        config.include(".reports")
         config.include(".audit")
         config.scan()
         config.commit()

@@ -26,5 +26,6 @@ from eparticipation.participation.models import (  # noqa: F401
     ModerationAct,
     Vote,
 )
+from eparticipation.reports.models import Report, ReportTheme  # noqa: F401
 from eparticipation.responses.models import Response, ResponseComment, ResponseRevision  # noqa: F401
 from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

@@ -29,6 +29,8 @@ class Permissions(StrEnum):
     DraftPublish = "draft:publish"  # publish the outcome of a closed consultation (W4)
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
+    ReportEdit = "report:edit"  # rebuild the report, curate its themes, write its summary, finalise it (editors)
+    ReportView = "report:view"  # the consultation's report and its downloads (public once published)
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)
     ResponseView = "response:view"  # the outcome: comments with their responses (public once published)
     ResponseWrite = "response:write"  # answer comments and revise the answers (editors, closed until published)

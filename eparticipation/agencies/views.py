@@ -42,7 +42,19 @@ def agency_page(context, request):
         "is_staff": request.has_permission(Permissions.AgencyStaff, context),
         "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
         "services_summary": services_summary(request, context),
+        "published_reports": published_reports(request, context),
     }
+
+
+def published_reports(request, agency, limit=20):
+    """The agency's most recently published consultations: each has its public report and outcome."""
+    from eparticipation.consultations.models import Draft, State
+
+    return request.dbsession.scalars(
+        sa.select(Draft).where(Draft.agency_id == agency.id, Draft.state == State.published)
+        .options(selectinload(Draft.texts))
+        .order_by(Draft.published_at.desc(), Draft.id.desc()).limit(limit)
+    ).all()
 
 
 @view_config(context=Agency, name="staff", renderer="agencies/staff.jinja2", permission=Permissions.AgencyStaff)

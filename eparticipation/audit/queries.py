@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "comment.restore": _("Comment restored"),
     "response.create": _("Response written"),
     "response.revise": _("Response revised"),
+    "report.rebuild": _("Report rebuilt"),
+    "report.finalise": _("Report finalised"),
     "message.delivered": _("Message delivered"),
     "message.dead": _("Message given up"),
     "message.retry": _("Message sent again"),

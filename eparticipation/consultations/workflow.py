@@ -43,13 +43,13 @@ STATE_PERMISSIONS = {
     State.closed: {
         Everyone: (P.DraftView,),
         # The responses are written now (R1) and seen by the public only once published.
-        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate, P.ResponseHistory, P.ResponseView,
-                      P.ResponseWrite),
-        Role.coordinator: (P.DraftHistory, P.DraftPublish, P.ResponseHistory, P.ResponseView),
-        Role.auditor: (P.DraftHistory, P.ResponseHistory, P.ResponseView),
+        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate, P.ReportEdit, P.ReportView,
+                      P.ResponseHistory, P.ResponseView, P.ResponseWrite),
+        Role.coordinator: (P.DraftHistory, P.DraftPublish, P.ReportView, P.ResponseHistory, P.ResponseView),
+        Role.auditor: (P.DraftHistory, P.ReportView, P.ResponseHistory, P.ResponseView),
     },
     State.published: {
-        Everyone: (P.DraftView, P.ResponseView),
+        Everyone: (P.DraftView, P.ReportView, P.ResponseView),
         Role.editor: (P.DraftHistory, P.ResponseHistory),
         Role.coordinator: (P.DraftHistory, P.ResponseHistory),
         Role.auditor: (P.DraftHistory, P.ResponseHistory),

@@ -61,6 +61,8 @@ from eparticipation.participation.models import (
     VoteChoice,
 )
 from eparticipation.permissions import Permissions
+from eparticipation.reports import services as reports
+from eparticipation.reports.models import ReportStatus
 from eparticipation.responses import services as responses
 from eparticipation.responses.models import Decision, Response
 from eparticipation.responses.subscribers import tell_respondents
@@ -596,6 +598,7 @@ def play(dbsession, registry, spec: DemoDraft, agency: Agency, users: dict[str, 
                 draft.updated_at = request.now
                 services.refresh_search_text(draft)
             elif isinstance(step, Publish):
+                finalise_report(dbsession, registry, draft, editor, request.now - timedelta(hours=2))
                 transition(draft, request, "publish")
             dbsession.flush()
     return draft
@@ -867,7 +870,7 @@ DEMO_SERVICES = [
 
 # What ensure_participation counts, in the order it is reported.
 PARTICIPATION = ("comments", "supports", "reports", "hidden", "votes", "surveys", "survey answers", "services",
-                 "ratings", "responses")
+                 "ratings", "responses", "consultation reports")
 
 
 @dataclass
@@ -1172,6 +1175,46 @@ def response_acts(dbsession, draft: Draft, editor: User, real_now: datetime, cou
     return acts
 
 
+# The editors' summaries of the key concerns of the published demo drafts (the demo comments' concerns).
+DEMO_SUMMARY = {
+    "fa": "بیشتر نظرها خواستار مهلت الزام‌آور و روشن برای انتشار پیش‌نویس‌ها، پاسخ مستند به هر نظر و انتشار "
+          "گزارش دوزبانه بودند. گروهی نگران دسترسی شهروندان کم‌برخوردار و ساکنان شهرستان‌ها بودند و گروهی "
+          "سازوکار انگیزشی مشارکت را در سندی جداگانه پیشنهاد کردند.",
+    "en": "Most comments asked for a binding, clear period of publication for drafts, a documented answer to every "
+          "comment and a bilingual report. Some worried about access for citizens with fewer means and outside "
+          "the capital; some proposed that the incentives for taking part go into a separate instrument.",
+}
+
+
+def finalise_report(dbsession, registry, draft: Draft, editor: User, at: datetime):
+    """Build the draft's report now and finalise it with the editors' summary (the publish step needs it)."""
+    report = reports.report_of(dbsession, draft) or reports.request_build(dbsession, draft, at, editor.id)
+    reports.build(dbsession, registry, report)
+    report.summary = dict(DEMO_SUMMARY)
+    report.finalised_at, report.finalised_by_id = at, editor.id
+    dbsession.flush()
+
+
+def ensure_reports(dbsession, registry) -> Counter:
+    """The reports of the closed and published drafts, built again now that their participation is in (the
+    report worker would have built them when they closed); a published report keeps its summary and stays
+    final; a closed one waits for its editors' curation."""
+    counts = Counter()
+    closed = dbsession.scalars(sa.select(Draft).where(Draft.state.in_([State.closed, State.published]))
+                               .order_by(Draft.id)).all()
+    for draft in closed:
+        report = reports.report_of(dbsession, draft)
+        if report is not None and report.status == ReportStatus.ready and report.built_at > (draft.closed_at or
+                                                                                            draft.closes_at):
+            continue
+        if report is None:
+            report = reports.request_build(dbsession, draft, draft.closed_at or draft.closes_at)
+        reports.build(dbsession, registry, report)
+        counts["consultation reports"] += 1
+    dbsession.flush()
+    return counts
+
+
 def ensure_responses(dbsession, registry, agencies: dict[str, Agency]) -> Counter:
     """Responses for the closed and published demo drafts that have comments and no responses yet."""
     users = {user.email: user for user in dbsession.scalars(sa.select(User).where(User.email.like("%@example.org")))}
@@ -1243,7 +1286,8 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     added = ensure_drafts(dbsession, registry, agencies)
     counts = ensure_participation(dbsession, registry, agencies)
     dbsession.flush()
-    return added, counts + ensure_responses(dbsession, registry, agencies)
+    counts += ensure_responses(dbsession, registry, agencies)
+    return added, counts + ensure_reports(dbsession, registry)
 
 
 def main(argv=None):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eparticipation.consultations.models import Draft, State, WorkflowEvent
 
 from ..conftest import NOW
-from ..factories import make_agency, make_draft, make_user
+from ..factories import make_agency, make_draft, make_final_report, make_user
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -228,6 +228,7 @@ def test_final_text_publication_and_comparison(testapp, dbsession, agency, peopl
     app.get(f"/consultations/{draft.id}/publish", status=403)
 
     app = as_user(testapp, "coordinator")
+    make_final_report(dbsession, draft)
     app.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
     assert draft.state == State.published
 
@@ -284,6 +285,7 @@ def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, ag
     try:
         draft = make_draft(dbsession, agency, state="closed", opens_at=NOW - timedelta(days=40),
                            closes_at=NOW - timedelta(days=5))
+        make_final_report(dbsession, draft)
         app_ = as_user(testapp, "coordinator")
         page = app_.get(f"/consultations/{draft.id}/publish")
         assert "The report is not finalised." in page.text

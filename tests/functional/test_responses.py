@@ -12,7 +12,7 @@ from eparticipation.participation.models import CommentState
 from eparticipation.responses.models import Decision, Response, ResponseRevision
 
 from ..conftest import NOW
-from ..factories import make_agency, make_comment, make_draft, make_user
+from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user
 
 
 @pytest.fixture
@@ -215,6 +215,7 @@ def test_publishing_waits_for_every_visible_comment_to_be_answered(en, dbsession
     respond(editor, draft, [comments[0].id], "accepted", "We agree with this point")
     editor.logout()
 
+    make_final_report(dbsession, draft)
     coordinator = signed_in(en, "coordinator@example.org")
     page = coordinator.get(f"/consultations/{draft.id}/publish")
     assert "1 visible comments have no response yet; answer them before publishing." in page.text, page.html.select_one("main")
@@ -295,6 +296,7 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
     respond(editor, draft, [comments[0].id, comments[1].id], "accepted", "دلیل روشن تصمیم")
     respond(editor, draft, [comments[2].id], "noted", "ثبت شد")
     editor.logout()
+    make_final_report(dbsession, draft)
     coordinator = signed_in(testapp, "coordinator@example.org")
     coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
     coordinator.logout()

@@ -1,0 +1,98 @@
+"""How the report's codes read in each language: the statistics are stored as codes (age bands, genders,
+provinces, categories, articles, decisions), so one stored report is shown in fa and in en."""
+
+from dataclasses import dataclass
+
+from eparticipation.accounts.schemas import GENDER_LABELS, STAKEHOLDER_LABELS
+from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
+from eparticipation.i18n import _, localize_digits, translate
+from eparticipation.responses.schemas import DECISION_LABELS
+
+AGE_BAND_LABELS = {
+    "under_18": _("Under 18"),
+    "18_24": "18–24",
+    "25_34": "25–34",
+    "35_44": "35–44",
+    "45_54": "45–54",
+    "55_64": "55–64",
+    "65_plus": _("65 and over"),
+}
+VOTE_LABELS = {"support": _("Support"), "oppose": _("Oppose"), "abstain": _("Abstain")}
+NOT_GIVEN = _("Not given")
+MEASURE_LABELS = {
+    "participants": _("Participants"),
+    "comments": _("Comments"),
+    "draft_comments": _("Comments on the whole draft"),
+    "article_comments": _("Comments on articles"),
+    "campaign_comments": _("Comments sent by many with the same text"),
+    "campaigns": _("Texts sent by many"),
+    "supports": _("Supports of comments"),
+    "votes": _("Votes"),
+    "survey_submissions": _("Survey answers"),
+    "ratings": _("Service ratings"),
+    "average": _("Average score"),
+    "count": _("Number"),
+    "support_share": _("Support among commenters who voted"),
+    "oppose_share": _("Opposition among commenters who voted"),
+    "total": _("Total"),
+}
+DIMENSION_LABELS = {
+    "age_band": _("Age"),
+    "gender": _("Gender"),
+    "province": _("Province"),
+    "stakeholder_category": _("Category"),
+    "article": _("Article"),
+    "vote": _("Vote"),
+    "decision": _("Decision"),
+    "service": _("Service"),
+    "option": _("Answer"),
+    "score": _("Score"),
+    "measure": _("Measure"),
+}
+
+
+def label(request, dimension: str, key, draft=None, extra: dict | None = None) -> str:
+    """The words for one row or column key of a table."""
+    language = request.locale_name
+    key = "" if key is None else str(key)
+    if extra and key in extra:
+        return extra[key]
+    if key == UNDISCLOSED:
+        return translate(request, NOT_GIVEN)
+    labels = {
+        "age_band": AGE_BAND_LABELS,
+        "gender": GENDER_LABELS,
+        "stakeholder_category": STAKEHOLDER_LABELS,
+        "vote": VOTE_LABELS,
+        "decision": DECISION_LABELS,
+        "measure": MEASURE_LABELS,
+    }.get(dimension, MEASURE_LABELS if key in MEASURE_LABELS else {})
+    for candidate, text in labels.items():
+        if str(candidate) == key:
+            return localize_digits(translate(request, text), language)
+    if dimension == "province":
+        if key == ABROAD:
+            return translate(request, _("Abroad"))
+        found = next((p for p in provinces() if p.code == key), None)
+        return found.name(language) if found else key
+    if dimension == "article":
+        if key in ("", "draft"):
+            return translate(request, _("The whole draft"))
+        return translate(request, _("Article ${number}", mapping={"number": localize_digits(key, language)}))
+    if dimension == "score":
+        return localize_digits(key, language)
+    return key
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int | None  # None: suppressed
+    width: float  # share of the longest bar, 0..1
+
+
+def bars(labels: list[str], values: list) -> list[Bar]:
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    largest = max(numbers, default=0) or 1
+    return [Bar(text, value, (value / largest) if isinstance(value, (int, float)) else 0.0)
+            for text, value in zip(labels, values)]

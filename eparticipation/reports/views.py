@@ -1,0 +1,283 @@
+"""/consultations/<id>/report/: the report page, the editors' actions (rebuild, curate, finalise), the PDF and
+the open data downloads."""
+
+import json
+
+import colander
+import deform
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response as WebResponse
+from pyramid.view import view_config
+
+from eparticipation.consultations import draft_url
+from eparticipation.consultations.views import presentation
+from eparticipation.forms import CSRFSchema, FormView, length, strip_text
+from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.participation.models import Comment, CommentState
+from eparticipation.permissions import Permissions
+from eparticipation.reports import DraftReport, opendata, services
+from eparticipation.reports.models import THEME_NAME_MAX, ReportStatus
+from eparticipation.reports.presentation import DIMENSION_LABELS, MEASURE_LABELS, bars, label
+
+SUMMARY_MAX = 20000
+
+
+def report_url(request, context, *elements, **query):
+    return request.resource_url(context, *elements, query=query or None)
+
+
+def table_views(request, draft, statistics: dict | None) -> list[dict]:
+    """The tables as the page and the PDF show them: translated labels, cells, and the bars of the chart."""
+    if not statistics:
+        return []
+    titles = table_titles()
+    views = []
+    for table in statistics.get("tables", []):
+        rows = [label(request, table.get("rows", ""), key, draft) for key in table["row_keys"]]
+        columns = [label(request, table.get("columns", "measure"), key, draft) for key in table["column_keys"]]
+        first = [cells[0] if cells else None for cells in table["cells"]]
+        views.append({
+            "id": table["id"],
+            "title": titles.get(table["id"]) or table.get("title") or table["id"],
+            "row_heading": DIMENSION_LABELS.get(table.get("rows", ""), ""),
+            "rows": list(zip(rows, table["cells"], table.get("row_totals") or [None] * len(rows))),
+            "columns": columns,
+            "column_totals": table.get("column_totals"),
+            "total": table.get("total"),
+            "has_row_totals": bool(table.get("row_totals")) and len(columns) > 1,
+            "bars": bars(rows, first),
+            "chart_measure": columns[0] if columns else "",
+        })
+    return views
+
+
+def table_titles() -> dict:
+    """Titles of the tables build_statistics() writes, by id."""
+    from eparticipation.reports.statistics import TABLE_TITLES
+
+    return TABLE_TITLES
+
+
+def representatives(dbsession, report) -> dict[int, Comment]:
+    ids = {i for theme in report.kept_themes for i in theme.representatives}
+    if not ids:
+        return {}
+    return {c.id: c for c in dbsession.scalars(
+        sa.select(Comment).where(Comment.id.in_(ids), Comment.state == CommentState.visible))}
+
+
+def page_data(request, context: DraftReport) -> dict:
+    report, draft = context.report, context.draft
+    statistics = report.statistics if report is not None and report.status == ReportStatus.ready else None
+    languages = request.registry.settings["eparticipation.required_languages"]
+    return {
+        **presentation(request),
+        "draft": draft,
+        "report": report,
+        "statistics": statistics,
+        "tables": table_views(request, draft, statistics),
+        "totals": [(MEASURE_LABELS.get(key, key), value) for key, value in (statistics or {}).get("totals", {}).items()],
+        "k": (statistics or {}).get("k", request.registry.settings["eparticipation.report.k"]),
+        "themes": report.kept_themes if report is not None else [],
+        "quotes": representatives(request.dbsession, report) if report is not None else {},
+        "summary": ((report.summary or {}).get(request.locale_name) or next(iter((report.summary or {}).values()), ""))
+        if report is not None else "",
+        "can_edit": request.has_permission(Permissions.ReportEdit, context) and (report is None or report.frozen_at is None),
+        "problems": services.finalise_problems(report, languages),
+        "report_url": lambda *elements, **query: report_url(request, context, *elements, **query),
+    }
+
+
+@view_config(context=DraftReport, renderer="reports/report.jinja2", request_method="GET",
+             permission=Permissions.ReportView)
+def report_page(context, request):
+    return page_data(request, context)
+
+
+@view_config(context=DraftReport, name="rebuild", request_method="POST", permission=Permissions.ReportEdit)
+def rebuild(context, request):
+    try:
+        services.request_build(request.dbsession, context.draft, request.now, request.identity.id)
+    except services.Refused as refusal:
+        flash(request, refusal.message, "danger")
+    else:
+        from eparticipation.audit import record
+
+        record(request, "report.rebuild", context.draft, draft=context.draft, object_type="Report")
+        flash(request, _("The report will be built again in a moment; its numbers are then as of now."))
+    return HTTPSeeOther(request.resource_url(context))
+
+
+@view_config(context=DraftReport, name="finalise", request_method="POST", permission=Permissions.ReportEdit)
+def finalise(context, request):
+    report = context.report
+    problems = services.finalise_problems(report, request.registry.settings["eparticipation.required_languages"])
+    if report is not None and report.frozen_at is not None:
+        problems = [_("The report is published and can no longer change.")]
+    if problems:
+        for problem in problems:
+            flash(request, problem, "danger")
+        return HTTPSeeOther(request.resource_url(context))
+    from eparticipation.audit import record
+
+    report.finalised_at, report.finalised_by_id = request.now, request.identity.id
+    record(request, "report.finalise", report, draft=context.draft)
+    flash(request, _("The report is final; the coordinator can now publish the outcome."))
+    return HTTPSeeOther(request.resource_url(context))
+
+
+@view_config(context=DraftReport, name="merge", request_method="POST", permission=Permissions.ReportEdit)
+def merge(context, request):
+    report = context.report
+    if report is None or report.frozen_at is not None or report.status != ReportStatus.ready:
+        raise HTTPNotFound()
+    ids = [int(v) for v in request.POST.getall("theme") if v.isascii() and v.isdigit()]
+    try:
+        target = services.merge_themes(report, ids)
+    except services.Refused as refusal:
+        flash(request, refusal.message, "danger")
+    else:
+        report.finalised_at = report.finalised_by_id = None
+        flash(request, _("The themes are merged into “${name}”.",
+                         mapping={"name": target.name(request.locale_name) or ", ".join(target.top_terms[:3])}))
+    return HTTPSeeOther(request.resource_url(context, "curate"))
+
+
+class ThemeNames(colander.MappingSchema):
+    theme_id = colander.SchemaNode(colander.Integer(), widget=deform.widget.HiddenWidget())
+    name_fa = colander.SchemaNode(colander.String(), title=_("Name in Persian"), preparer=strip_text,
+                                  validator=length(THEME_NAME_MAX), missing="")
+    name_en = colander.SchemaNode(colander.String(), title=_("Name in English"), preparer=strip_text,
+                                  validator=length(THEME_NAME_MAX), missing="")
+    kept = colander.SchemaNode(colander.Boolean(), title=_("Keep this theme in the published report"),
+                               missing=False)
+
+
+@view_config(context=DraftReport, name="curate", renderer="reports/curate.jinja2",
+             permission=Permissions.ReportEdit)
+class CurateView(FormView):
+    """The editors name the themes, keep or drop them, and write the summary of key concerns in each required
+    language. Saving un-finalises the report."""
+
+    formid = "curate"
+    buttons = (("save", _("Save")),)
+
+    @property
+    def report(self):
+        report = self.context.report
+        if report is None or report.status != ReportStatus.ready or report.frozen_at is not None:
+            raise HTTPNotFound()
+        return report
+
+    @property
+    def themes(self):
+        return [t for t in self.report.themes if t.merged_into_id is None]
+
+    def schema(self):
+        schema = CSRFSchema()
+        languages = self.request.registry.settings["eparticipation.required_languages"]
+        summary = colander.SchemaNode(colander.Mapping(), name="summary", title=_("Summary of the key concerns"))
+        for language in languages:
+            summary.add(colander.SchemaNode(
+                colander.String(), name=language, preparer=strip_text, validator=length(SUMMARY_MAX), missing="",
+                title=_("In ${language}", mapping={"language": LANGUAGE_LABELS.get(language, language)}),
+                widget=deform.widget.TextAreaWidget(rows=8, attributes={"lang": language, "dir": "auto"}),
+            ))
+        schema.add(summary)
+        themes = colander.SchemaNode(colander.Mapping(), name="themes", title=_("Themes"))
+        for position, theme in enumerate(self.themes, start=1):
+            node = ThemeNames(name=f"theme_{theme.id}", title=_("Theme ${number}: ${terms}", mapping={
+                "number": position, "terms": "، ".join(theme.top_terms[:5])}))
+            themes.add(node)
+        schema.add(themes)
+        return schema
+
+    def appstruct(self):
+        return {
+            "summary": dict(self.report.summary or {}),
+            "themes": {f"theme_{t.id}": {"theme_id": t.id, "name_fa": t.name_fa, "name_en": t.name_en, "kept": t.kept}
+                       for t in self.themes},
+        }
+
+    def page(self, rendered_form, **extra):
+        return {**presentation(self.request), "draft": self.context.draft, "form": rendered_form,
+                "themes": self.themes, "report_url": lambda *e, **q: report_url(self.request, self.context, *e, **q),
+                **extra}
+
+    def save(self, appstruct):
+        report = self.report
+        report.summary = {language: text for language, text in appstruct["summary"].items() if text}
+        by_id = {t.id: t for t in self.themes}
+        for values in appstruct["themes"].values():
+            theme = by_id.get(values["theme_id"])
+            if theme is not None:
+                theme.name_fa, theme.name_en, theme.kept = values["name_fa"], values["name_en"], values["kept"]
+        report.finalised_at = report.finalised_by_id = None
+        flash(self.request, _("The report's themes and summary are saved."))
+        return HTTPSeeOther(self.request.resource_url(self.context))
+
+
+# --- downloads ---------------------------------------------------------------------------------------------
+
+
+def ready_report(context):
+    report = context.report
+    if report is None or report.status != ReportStatus.ready:
+        raise HTTPNotFound()
+    return report
+
+
+def download(body: bytes, content_type: str, filename: str) -> WebResponse:
+    return WebResponse(body=body, content_type=content_type, charset="utf-8" if content_type != "application/pdf"
+                       else None, content_disposition=f'attachment; filename="{filename}"')
+
+
+@view_config(context=DraftReport, name="report.pdf", request_method="GET", permission=Permissions.ReportView)
+def report_pdf(context, request):
+    from eparticipation.reports.pdf import render_pdf
+
+    ready_report(context)
+    pdf = render_pdf(request, page_data(request, context))
+    return download(pdf, "application/pdf", f"report-{context.draft.id}-{request.locale_name}.pdf")
+
+
+@view_config(context=DraftReport, name="report.json", request_method="GET", permission=Permissions.ReportView)
+def report_json(context, request):
+    report = ready_report(context)
+    data = {
+        "draft": {"id": context.draft.id, "url": draft_url(request, context.draft),
+                  "titles": {t.language: t.title for t in context.draft.texts.values()}},
+        "built_at": report.built_at.isoformat(),
+        "final": report.finalised_at is not None,
+        "summary": report.summary,
+        "themes": [{"name_fa": t.name_fa, "name_en": t.name_en, "top_terms": t.top_terms, "size": t.size,
+                    "articles": t.articles, "representative_comments": t.representatives} for t in report.kept_themes],
+        "statistics": report.statistics,
+    }
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return download(body, "application/json", f"report-{context.draft.id}.json")
+
+
+@view_config(context=DraftReport, name="tables.csv", request_method="GET", permission=Permissions.ReportView)
+def tables_csv(context, request):
+    report = ready_report(context)
+    text = opendata.csv_text(["table", "row", "column", "value"], opendata.table_rows(report.statistics))
+    return download(text.encode("utf-8"), "text/csv", f"report-{context.draft.id}-tables.csv")
+
+
+@view_config(context=DraftReport, name="comments.csv", request_method="GET", permission=Permissions.ReportView)
+def comments_csv(context, request):
+    ready_report(context)
+    rows = ([row[field] for field in opendata.COMMENT_FIELDS]
+            for row in opendata.public_comments(request.dbsession, context.draft))
+    text = opendata.csv_text(opendata.COMMENT_FIELDS, rows)
+    return download(text.encode("utf-8"), "text/csv", f"report-{context.draft.id}-comments.csv")
+
+
+@view_config(context=DraftReport, name="comments.json", request_method="GET", permission=Permissions.ReportView)
+def comments_json(context, request):
+    ready_report(context)
+    rows = list(opendata.public_comments(request.dbsession, context.draft))
+    body = json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8")
+    return download(body, "application/json", f"report-{context.draft.id}-comments.json")

@@ -1,0 +1,222 @@
+"""The consultation report (S1–S4): queued when the consultation closes, built by the worker, curated and
+finalised by the editors, published with the outcome as a page, a PDF in Persian and English, and open data."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from eparticipation.accounts.models import Gender
+from eparticipation.consultations.models import State
+from eparticipation.reports.models import Report, ReportStatus
+from eparticipation.reports.services import ReportBuilder
+
+from ..conftest import NOW
+from ..factories import make_agency, make_comment, make_draft, make_user
+
+
+@pytest.fixture
+def agency(dbsession):
+    return make_agency(dbsession, code="tax")
+
+
+@pytest.fixture
+def people(dbsession, agency):
+    return {
+        "editor": make_user(dbsession, email="editor@example.org", grants=[("editor", agency)]),
+        "coordinator": make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)]),
+        "auditor": make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)]),
+        "other_editor": make_user(dbsession, email="other.editor@example.org",
+                                  grants=[("editor", make_agency(dbsession))]),
+        "citizen": make_user(dbsession, email="citizen@example.org", display_name="Maryam", birth_year=1990,
+                             gender=Gender.female, residence="IR-23"),
+    }
+
+
+@pytest.fixture
+def draft(dbsession, agency, people, clock, testapp):
+    """A consultation that ended yesterday, with six participants' comments; the first visit closes it."""
+    draft = make_draft(dbsession, agency, state="consultation", articles=3, opens_at=NOW - timedelta(days=31),
+                       closes_at=NOW - timedelta(days=1))
+    authors = [people["citizen"]] + [make_user(dbsession, display_name=f"Participant {n}", gender=Gender.male)
+                                     for n in range(5)]
+    for n, author in enumerate(authors):
+        make_comment(dbsession, draft, author, body=f"مهلت سی روزه برای اجرای ماده {n} کوتاه است",
+                     article=draft.consulted_articles[n % 3], created_at=NOW - timedelta(days=10, hours=n))
+    make_comment(dbsession, draft, authors[1], body="این نظر ناشناس است و نام ندارد", anonymous=True,
+                 created_at=NOW - timedelta(days=9))
+    testapp.get(f"/consultations/{draft.id}/")
+    assert draft.state == State.closed
+    return draft
+
+
+def build_reports(testapp, dbsession):
+    sessions = lambda: Session(bind=dbsession.connection(), join_transaction_mode="create_savepoint")  # noqa: E731
+    built = ReportBuilder(testapp.app.registry, session_factory=sessions).drain()
+    dbsession.expire_all()
+    return built
+
+
+def report_of(dbsession, draft):
+    return dbsession.scalar(sa.select(Report).where(Report.draft_id == draft.id))
+
+
+def test_closing_queues_the_report_and_the_worker_builds_it(testapp, dbsession, draft, people):
+    report = report_of(dbsession, draft)
+    assert report.status == ReportStatus.queued and report.statistics is None
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/")
+    assert page.html.select_one("[role=status]") is not None  # "being prepared"
+    assert build_reports(testapp, dbsession) == 1
+    assert build_reports(testapp, dbsession) == 0  # nothing queued any more
+    report = report_of(dbsession, draft)
+    assert report.status == ReportStatus.ready and report.built_at is not None
+    assert report.statistics["totals"]["comments"] == 7
+    assert report.themes
+    page = testapp.get(f"/consultations/{draft.id}/report/")
+    assert page.html.select("svg[role=img] title")
+    assert page.html.select("table.report-table caption")
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 403), ("citizen@example.org", 403), ("other.editor@example.org", 403),
+    ("coordinator@example.org", 200), ("auditor@example.org", 200), ("editor@example.org", 200),
+])
+def test_the_report_is_the_agencys_until_published(testapp, draft, who, status):
+    if who:
+        testapp.login(who)
+    testapp.get(f"/consultations/{draft.id}/report/", status=status)
+
+
+@pytest.mark.parametrize("who", [None, "citizen@example.org", "coordinator@example.org", "auditor@example.org",
+                                 "other.editor@example.org"])
+@pytest.mark.parametrize("action", ["rebuild", "finalise", "merge", "curate"])
+def test_only_the_agencys_editors_prepare_the_report(testapp, dbsession, draft, who, action):
+    build_reports(testapp, dbsession)
+    if who:
+        testapp.login(who)
+    token = testapp.get_csrf_token("/register" if who is None else "/me")
+    testapp.post(f"/consultations/{draft.id}/report/{action}", {"csrf_token": token}, status=403)
+
+
+def curate(app, draft, summary_fa="خلاصه فارسی نگرانی‌ها", summary_en="", theme_name="مهلت کوتاه"):
+    form = app.get(f"/consultations/{draft.id}/report/curate").forms["curate"]
+    form["fa"], form["en"] = summary_fa, summary_en
+    name_field = next(name for name in form.fields if name == "name_fa")
+    form[name_field] = theme_name
+    return form.submit("save", status=303)
+
+
+def test_editors_curate_finalise_and_the_coordinator_publishes(en, dbsession, draft, people):
+    build_reports(en, dbsession)
+    editor = en
+    editor.login("editor@example.org")
+    curate(editor, draft)
+    page = editor.get(f"/consultations/{draft.id}/report/")
+    assert "The summary of key concerns in English is missing." in page.text
+    editor.post(f"/consultations/{draft.id}/report/finalise", {"csrf_token": editor.get_csrf_token("/me")},
+                status=303)
+    assert report_of(dbsession, draft).finalised_at is None
+
+    curate(editor, draft, summary_en="Deadlines are too short.")
+    editor.post(f"/consultations/{draft.id}/report/finalise", {"csrf_token": editor.get_csrf_token("/me")},
+                status=303)
+    report = report_of(dbsession, draft)
+    assert report.finalised_at is not None and report.summary == {"fa": "خلاصه فارسی نگرانی‌ها",
+                                                                  "en": "Deadlines are too short."}
+    editor.logout()
+
+    # Publishing also waits for every comment's response (the responses are not the subject here).
+    from eparticipation.participation.models import Comment
+    from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+
+    response = Response(draft_id=draft.id, created_by_id=people["editor"].id, created_at=NOW)
+    response.covered = [ResponseComment(comment_id=i) for i in
+                        dbsession.scalars(sa.select(Comment.id).where(Comment.draft_id == draft.id))]
+    response.revisions = [ResponseRevision(number=1, decision=Decision.noted, reason="ثبت شد",
+                                           author_id=people["editor"].id, written_at=NOW)]
+    dbsession.add(response)
+    dbsession.flush()
+    en.login("coordinator@example.org")
+    en.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    assert draft.state == State.published
+    assert report_of(dbsession, draft).frozen_at is not None
+    en.logout()
+
+    page = en.get(f"/consultations/{draft.id}/report/")
+    assert "Deadlines are too short." in page.text and "مهلت کوتاه" in page.text  # no English name: the Persian one
+    assert f"/consultations/{draft.id}/report/" in en.get(f"/consultations/{draft.id}/").text
+    en.login("editor@example.org")
+    en.post(f"/consultations/{draft.id}/report/rebuild", {"csrf_token": en.get_csrf_token("/me")}, status=403)
+
+
+def test_publishing_waits_for_the_final_report(en, dbsession, draft):
+    build_reports(en, dbsession)
+    en.login("coordinator@example.org")
+    page = en.get(f"/consultations/{draft.id}/publish")
+    assert "The report is not finalised yet" in page.text
+
+
+def test_merging_themes_keeps_them_all(testapp, dbsession, draft):
+    from eparticipation.reports.models import ReportTheme
+
+    build_reports(testapp, dbsession)
+    report = report_of(dbsession, draft)
+    report.themes[:] = [
+        ReportTheme(key="a", position=1, top_terms=["مهلت", "کوتاه"], size=4, articles={"1": 3, "": 1},
+                    representatives=[1]),
+        ReportTheme(key="b", position=2, top_terms=["زمان", "کم"], size=2, articles={"1": 1, "2": 1},
+                    representatives=[2]),
+    ]
+    dbsession.flush()
+    first, second = report.themes
+    testapp.login("editor@example.org")
+    testapp.post(f"/consultations/{draft.id}/report/merge",
+                 [("csrf_token", testapp.get_csrf_token("/me")), ("theme", str(first.id)), ("theme", str(second.id))],
+                 status=303).follow()
+    dbsession.expire_all()
+    assert second.merged_into_id == first.id  # kept, marked as merged
+    assert (first.size, first.articles, first.top_terms) == (6, {"1": 4, "": 1, "2": 1}, ["مهلت", "کوتاه", "زمان", "کم"])
+    assert report.kept_themes == [first]
+
+
+@pytest.mark.parametrize("language, title", [("fa", "پیش‌نویس آیین‌نامه آزمایشی"), ("en", "Draft test bylaw")])
+def test_the_pdf_has_the_title_and_the_participant_count(testapp, dbsession, draft, language, title):
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    download = testapp.get(f"/consultations/{draft.id}/report/report.pdf?_LOCALE_={language}")
+    assert download.content_type == "application/pdf"
+    reader = PdfReader(io.BytesIO(download.body))
+    assert len(reader.pages) >= 1
+    text = "".join(page.extract_text() for page in reader.pages)
+    participants = report_of(dbsession, draft).statistics["totals"]["participants"]
+    digits = str(participants).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) if language == "fa" \
+        else str(participants)
+    assert digits in text
+    fonts = {str(font) for page in reader.pages for font in (page["/Resources"].get("/Font") or {}).values()}
+    assert fonts  # the fonts are embedded
+    assert title.split()[0].replace("\u200c", "") in text.replace("\u200c", "") or title in text
+
+
+def test_the_open_data_holds_no_personal_field(testapp, dbsession, draft):
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    base = f"/consultations/{draft.id}/report/"
+    data = json.loads(testapp.get(base + "report.json").body)
+    comments = json.loads(testapp.get(base + "comments.json").body)
+    tables = list(csv.DictReader(io.StringIO(testapp.get(base + "tables.csv").body.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(testapp.get(base + "comments.csv").body.decode("utf-8-sig"))))
+    everything = json.dumps([data, comments, tables, rows], ensure_ascii=False)
+    for personal in ("citizen@example.org", "@example.org", "1990", "IR-23\", \"Maryam", "birth_year", "email",
+                     "gender\": \"female"):
+        assert personal not in everything
+    assert len(comments) == 7 and {c["author"] for c in comments} >= {"Maryam"}
+    anonymous = [c for c in comments if c["anonymous"]]
+    assert anonymous and all(c["author"] is None for c in anonymous)
+    assert {row["table"] for row in tables} >= {"meta"}
+    assert data["statistics"]["k"] == 5
