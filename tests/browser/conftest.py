@@ -66,6 +66,7 @@ class LiveServer:
     url: str
     engine: sa.Engine
     drafts: "SeededDrafts | None" = None  # the ids of the drafts seed.py wrote
+    app_registry: object = None  # the served app's registry (for the workers a journey runs in between)
 
     def draft(self, draft_id: int, *elements: str) -> str:
         """The address of a draft's page (`/consultations/<id>/`), or of one of its views."""
@@ -131,7 +132,8 @@ def live_server(live_settings):
 
     thread = threading.Thread(target=serve, name="browser-live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.effective_port}", engine=engine, drafts=drafts)
+    yield LiveServer(url=f"http://127.0.0.1:{server.effective_port}", engine=engine, drafts=drafts,
+                     app_registry=app.registry)
 
     stopping.set()
     server.close()  # the listening socket and the trigger; then any keep-alive connection left

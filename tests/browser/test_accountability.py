@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from eparticipation.consultations.models import Draft, State
 from eparticipation.participation.models import Comment
+from eparticipation.reports.services import ReportBuilder
 from eparticipation.responses.models import Decision, Response
 
 from .accessibility import audit
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.browser
 ACCEPTED_REASON = "تعریف گزارش مالی در متن نهایی دقیق‌تر نوشته شد."
 REJECTED_REASON = "مهلت سه ماهه در قانون آمده است و دستورالعمل نمی‌تواند آن را تغییر دهد."
 LAW, LAW_ARTICLE = "قانون محاسبات عمومی کشور", "ماده ۹۵"
+SUMMARY_FA = "شرکت‌کنندگان مهلت ارسال گزارش را برای دستگاه‌های کوچک کوتاه می‌دانند."
+SUMMARY_EN = "Participants find the reporting deadline too short for small agencies."
 
 
 def comment_ids(live_server, draft_id) -> list[int]:
@@ -92,6 +95,23 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
     page.goto(live_server.draft(draft_id, f"responses/{grouped}/"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     audit(page)
+
+    # The report: asked for, built by the worker, its summary written, finalised.
+    page.goto(live_server.draft(draft_id, "report/"))
+    page.locator('form[action$="/report/rebuild"] button').click()
+    expect(page.locator(".alert[role=status]").first).to_be_visible()
+    assert ReportBuilder(live_server.app_registry, session_factory=lambda: Session(live_server.engine)).drain() == 1
+    page.reload()
+    audit(page)
+    page.locator('a[href$="/report/curate"]').click()
+    form = page.locator("form#curate")
+    form.locator('textarea[name="fa"]').fill(SUMMARY_FA)
+    form.locator('textarea[name="en"]').fill(SUMMARY_EN)
+    audit(page)
+    form.locator('button[name="save"]').click()
+    page.locator('form[action$="/report/finalise"] button').click()
+    expect(page.locator(".alert[role=status]")).to_have_text(translated(
+        "The report is final; the coordinator can now publish the outcome.", "fa"))
     sign_out(page, live_server)
 
     # The coordinator publishes the outcome.
@@ -117,6 +137,16 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
     expect(page.locator(f"#comment-{third} .response")).to_contain_text(f"{LAW} – {LAW_ARTICLE}")
     assert len(ANSWERED_COMMENTS) == 3
     audit(page)
+
+    # The report is public now, in Persian and in English.
+    page.goto(live_server.draft(draft_id))
+    page.locator(f'main a[href$="/consultations/{draft_id}/report/"]').click()
+    expect(page.locator("main")).to_contain_text(SUMMARY_FA)
+    audit(page)
+    page.goto(live_server.draft(draft_id, "report/") + "?_LOCALE_=en")
+    expect(page.locator("main")).to_contain_text(SUMMARY_EN)
+    audit(page)
+    page.goto("/?_LOCALE_=fa")
     sign_out(page, live_server)
 
     # The auditor finds every step in the log and the response history.
@@ -125,7 +155,7 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
     page.locator("#f-draft").fill(str(draft_id))
     page.locator('main form button[type="submit"]').click()
     rows = page.locator("main table tbody tr")
-    expect(rows).to_have_count(3)  # two responses written, the outcome published
+    expect(rows).to_have_count(5)  # two responses written, the report asked for and finalised, the outcome published
     audit(page)
     page.locator(f'main table a[href$="/audit/drafts/{draft_id}/"]').first.click()
     expect(page.locator("main table tbody tr")).to_have_count(2)
