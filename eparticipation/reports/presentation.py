@@ -36,6 +36,26 @@ MEASURE_LABELS = {
     "oppose_share": _("Opposition among commenters who voted"),
     "total": _("Total"),
 }
+TARGET_LABELS = {"draft": _("On the whole draft"), "article": _("On an article")}
+MEASURE_LABELS["answers"] = _("Answers")
+DIMENSION_TITLES = {
+    "stakeholder_category": _("by category"),
+    "age_band": _("by age"),
+    "gender": _("by gender"),
+    "province": _("by province"),
+}
+TABLE_TITLES = {
+    "participants": _("Participants ${by}"),
+    "comments": _("Comments ${by}"),
+    "supports": _("Supports of comments ${by}"),
+    "votes": _("Votes ${by}"),
+}
+FIXED_TITLES = {
+    "comments_by_article": _("Comments per article"),
+    "author_votes_by_article": _("How the authors of each article's comments voted on the draft"),
+    "ratings_by_service": _("Ratings of the agency's services during the consultation"),
+    "responses_by_decision": _("The agency's responses, by decision"),
+}
 DIMENSION_LABELS = {
     "age_band": _("Age"),
     "gender": _("Gender"),
@@ -48,7 +68,19 @@ DIMENSION_LABELS = {
     "option": _("Answer"),
     "score": _("Score"),
     "measure": _("Measure"),
+    "comment_target": _("About"),
+    "scale_value": _("Score"),
 }
+
+
+def table_title(request, table_id: str):
+    """The title of a table of build_statistics(), by its id."""
+    if table_id in FIXED_TITLES:
+        return translate(request, FIXED_TITLES[table_id])
+    measure, _sep, dimension = table_id.partition("_by_")
+    if measure in TABLE_TITLES and dimension in DIMENSION_TITLES:
+        return translate(request, _(TABLE_TITLES[measure], mapping={"by": translate(request, DIMENSION_TITLES[dimension])}))
+    return table_id
 
 
 def label(request, dimension: str, key, draft=None, extra: dict | None = None) -> str:
@@ -60,6 +92,7 @@ def label(request, dimension: str, key, draft=None, extra: dict | None = None) -
     if key == UNDISCLOSED:
         return translate(request, NOT_GIVEN)
     labels = {
+        "comment_target": TARGET_LABELS,
         "age_band": AGE_BAND_LABELS,
         "gender": GENDER_LABELS,
         "stakeholder_category": STAKEHOLDER_LABELS,
@@ -79,7 +112,7 @@ def label(request, dimension: str, key, draft=None, extra: dict | None = None) -
         if key in ("", "draft"):
             return translate(request, _("The whole draft"))
         return translate(request, _("Article ${number}", mapping={"number": localize_digits(key, language)}))
-    if dimension == "score":
+    if dimension in ("score", "scale_value"):
         return localize_digits(key, language)
     return key
 

@@ -13,12 +13,12 @@ from pyramid.view import view_config
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.views import presentation
 from eparticipation.forms import CSRFSchema, FormView, length, strip_text
-from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.i18n import LANGUAGE_LABELS, _, flash, translate
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
 from eparticipation.reports import DraftReport, opendata, services
 from eparticipation.reports.models import THEME_NAME_MAX, ReportStatus
-from eparticipation.reports.presentation import DIMENSION_LABELS, MEASURE_LABELS, bars, label
+from eparticipation.reports.presentation import DIMENSION_LABELS, MEASURE_LABELS, bars, label, table_title
 
 SUMMARY_MAX = 20000
 
@@ -28,35 +28,59 @@ def report_url(request, context, *elements, **query):
 
 
 def table_views(request, draft, statistics: dict | None) -> list[dict]:
-    """The tables as the page and the PDF show them: translated labels, cells, and the bars of the chart."""
+    """The tables as the page and the PDF show them: translated labels, cells, and the bars of the chart;
+    the survey's questions after the others, titled by their question."""
     if not statistics:
         return []
-    titles = table_titles()
+    language = request.locale_name
+    extra_rows = {"service": {str(s.id): s.name(language) for s in agency_services(request, draft)}}
+    tables = [(table, table_title(request, table["id"]), {}) for table in statistics.get("tables", [])]
+    questions = {str(q.id): q for q in survey_questions(request, draft)}
+    for question in (statistics.get("survey") or {}).get("questions", []):
+        found = questions.get(str(question["id"]))
+        if question.get("table") and found is not None:
+            options = {str(i): option.get(language) or next(iter(option.values()), "")
+                       for i, option in enumerate(found.options)}
+            tables.append((question["table"], found.texts.get(language) or next(iter(found.texts.values()), ""),
+                           options))
     views = []
-    for table in statistics.get("tables", []):
-        rows = [label(request, table.get("rows", ""), key, draft) for key in table["row_keys"]]
+    for table, title, options in tables:
+        dimension = table.get("rows", "")
+        extra = options or extra_rows.get(dimension)
+        rows = [label(request, dimension, key, draft, extra) for key in table["row_keys"]]
         columns = [label(request, table.get("columns", "measure"), key, draft) for key in table["column_keys"]]
-        first = [cells[0] if cells else None for cells in table["cells"]]
+        cells = [list(row) for row in table["cells"]]
+        if table.get("averages") is not None:  # ratings: the mean score beside the count
+            columns.append(translate(request, MEASURE_LABELS["average"]))
+            for row, average in zip(cells, table["averages"]):
+                row.append(average)
+        first = [row[0] if row else None for row in cells]
         views.append({
             "id": table["id"],
-            "title": titles.get(table["id"]) or table.get("title") or table["id"],
-            "row_heading": DIMENSION_LABELS.get(table.get("rows", ""), ""),
-            "rows": list(zip(rows, table["cells"], table.get("row_totals") or [None] * len(rows))),
+            "title": title,
+            "row_heading": translate(request, DIMENSION_LABELS[dimension]) if dimension in DIMENSION_LABELS else "",
+            "rows": list(zip(rows, cells, table.get("row_totals") or [None] * len(rows))),
             "columns": columns,
-            "column_totals": table.get("column_totals"),
+            "column_totals": (table.get("column_totals") or []) + ([None] if table.get("averages") is not None
+                                                                  and table.get("column_totals") else []),
             "total": table.get("total"),
-            "has_row_totals": bool(table.get("row_totals")) and len(columns) > 1,
+            "has_row_totals": bool(table.get("row_totals")) and len(table["column_keys"]) > 1,
             "bars": bars(rows, first),
             "chart_measure": columns[0] if columns else "",
         })
     return views
 
 
-def table_titles() -> dict:
-    """Titles of the tables build_statistics() writes, by id."""
-    from eparticipation.reports.statistics import TABLE_TITLES
+def agency_services(request, draft):
+    from eparticipation.feedback.models import Service
 
-    return TABLE_TITLES
+    return request.dbsession.scalars(sa.select(Service).where(Service.agency_id == draft.agency_id)).all()
+
+
+def survey_questions(request, draft):
+    from eparticipation.surveys.models import Question, Survey
+
+    return request.dbsession.scalars(sa.select(Question).join(Survey).where(Survey.draft_id == draft.id)).all()
 
 
 def representatives(dbsession, report) -> dict[int, Comment]:
@@ -77,7 +101,8 @@ def page_data(request, context: DraftReport) -> dict:
         "report": report,
         "statistics": statistics,
         "tables": table_views(request, draft, statistics),
-        "totals": [(MEASURE_LABELS.get(key, key), value) for key, value in (statistics or {}).get("totals", {}).items()],
+        "totals": [(translate(request, MEASURE_LABELS[key]) if key in MEASURE_LABELS else key, value)
+                   for key, value in (statistics or {}).get("totals", {}).items()],
         "k": (statistics or {}).get("k", request.registry.settings["eparticipation.report.k"]),
         "themes": report.kept_themes if report is not None else [],
         "quotes": representatives(request.dbsession, report) if report is not None else {},
