@@ -83,6 +83,27 @@ class ConsultationContainer(Container):
         return draft
 
 
+class DraftRows:
+    """A container of a draft's rows of one model, by number (/consultations/<id>/comments/<n>/): a row of
+    another draft does not exist here."""
+
+    model = None
+    __name__ = ""
+    __parent__ = None
+
+    def __init__(self, draft):
+        self.draft = draft
+
+    def __getitem__(self, name):
+        if not (name.isascii() and name.isdigit()):
+            raise KeyError(name)
+        row = sa.inspect(self.draft).session.get(self.model, int(name))
+        if row is None or row.draft_id != self.draft.id:
+            raise KeyError(name)
+        row.__parent__ = self
+        return row
+
+
 class ArticleContainer(Container):
     """/consultations/<id>/articles/<number>/"""
 

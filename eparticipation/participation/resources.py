@@ -1,26 +1,12 @@
 """/consultations/<id>/comments/<comment id>/ and /consultations/<id>/votes/."""
 
-import sqlalchemy as sa
-
 from eparticipation.participation.models import Comment
+from eparticipation.resources import DraftRows
 
 
-class CommentContainer:
+class CommentContainer(DraftRows):
     __name__ = "comments"
-    __parent__ = None
-
-    def __init__(self, draft):
-        self.draft = draft
-
-    def __getitem__(self, name):
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
-        request_session = sa.inspect(self.draft).session
-        comment = request_session.get(Comment, int(name))
-        if comment is None or comment.draft_id != self.draft.id:
-            raise KeyError(name)
-        comment.__parent__ = self
-        return comment
+    model = Comment
 
 
 class VoteBox:

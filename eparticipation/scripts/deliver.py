@@ -8,13 +8,12 @@ Run as many copies as needed, on as many machines: they never send the same mess
 
 import argparse
 import logging
-import signal
 import threading
 
 from pyramid.paster import bootstrap, setup_logging
-from sqlalchemy.exc import OperationalError
 
 from eparticipation.messaging.delivery import Deliverer
+from eparticipation.scripts.worker import keep_working, stop_on_signals
 
 log = logging.getLogger("eparticipation.messaging.worker")
 
@@ -34,25 +33,15 @@ def main(argv=None):
         if args.once:
             print(f"Tried {deliverer.drain(args.batch)} message(s).")
             return
-        stop = threading.Event()
-        for signal_number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signal_number, lambda *_: stop.set())
+        stop = stop_on_signals()
         log.info("delivering; channels: %s", ", ".join(deliverer.adapters) or "none")
         keep_delivering(deliverer, args.batch, stop)
         log.info("stopped")
 
 
 def keep_delivering(deliverer, batch: int, stop: threading.Event):
-    """Batch after batch until `stop` is set; after a batch that found nothing due, or while the database is
-    away, wait `idle_seconds` (a stop signal ends the wait at once)."""
-    while not stop.is_set():
-        try:
-            tried = deliverer.deliver(batch)
-        except OperationalError:  # the messages wait in the database, and so does the worker
-            log.exception("cannot reach the database; trying again in %s s", deliverer.config.idle_seconds)
-            tried = 0
-        if tried == 0:
-            stop.wait(deliverer.config.idle_seconds)
+    """Batch after batch until `stop` is set, waiting `idle_seconds` after a batch that found nothing due."""
+    keep_working(lambda: deliverer.deliver(batch), deliverer.config.idle_seconds, stop)
 
 
 if __name__ == "__main__":

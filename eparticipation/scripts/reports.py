@@ -8,16 +8,11 @@ Any number of copies may run: each claims a queued report with FOR UPDATE SKIP L
 """
 
 import argparse
-import logging
-import signal
-import threading
 
 from pyramid.paster import bootstrap, setup_logging
-from sqlalchemy.exc import OperationalError
 
 from eparticipation.reports.services import ReportBuilder
-
-log = logging.getLogger("eparticipation.reports.worker")
+from eparticipation.scripts.worker import keep_working, stop_on_signals
 
 
 def main(argv=None):
@@ -33,17 +28,7 @@ def main(argv=None):
         if args.once:
             print(f"Built {builder.drain()} report(s).")
             return
-        stop = threading.Event()
-        for signal_number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signal_number, lambda *_: stop.set())
-        while not stop.is_set():
-            try:
-                built = builder.drain()
-            except OperationalError:
-                log.exception("the database is unreachable; trying again")
-                built = 0
-            if not built:
-                stop.wait(args.idle)
+        keep_working(builder.drain, args.idle, stop_on_signals())
 
 
 if __name__ == "__main__":
