@@ -58,6 +58,7 @@ def main(global_config, **settings):
         config.include(".responses")
         config.include(".reports")
         config.include(".audit")
-        config.scan()
+        # The themes' numerical libraries are the report worker's: web processes need not load them.
+        config.scan(ignore=["eparticipation.reports.themes"])
         config.commit()
     return config.make_wsgi_app()

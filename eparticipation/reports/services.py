@@ -61,7 +61,7 @@ def build(session, registry, report: Report):
             articles=dict(theme.articles), representatives=list(theme.representatives),
             # The editors' names survive a rebuild when the same theme comes back.
             name_fa=previous.name_fa if previous else "", name_en=previous.name_en if previous else "",
-            kept=previous.kept if previous else True,
+            kept=previous.kept if previous else not theme.other,  # "other" is offered, not kept
         ))
     report.themes.clear()
     session.flush()
