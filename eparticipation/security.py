@@ -12,6 +12,8 @@ from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
 
+SESSION_COOKIE = "session"
+
 
 def user_principal(user_id: int) -> str:
     return f"u:{user_id}"
@@ -87,7 +89,7 @@ def includeme(config):
     config.set_session_factory(
         SignedCookieSessionFactory(
             secret,
-            cookie_name="session",
+            cookie_name=SESSION_COOKIE,
             secure=secure,
             httponly=True,
             samesite="Lax",
