@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import User
 from eparticipation.consultations.models import ConsultedArticle, Draft
@@ -174,10 +174,17 @@ def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
     return {choice: counts.get(choice, 0) for choice in VoteChoice}
 
 
-def vote_of(dbsession, draft: Draft, user) -> VoteChoice | None:
+def tally_and_vote_of(dbsession, draft: Draft, user) -> tuple[dict[VoteChoice, int], VoteChoice | None]:
+    """The tally and the user's own vote, in one statement (the draft page shows both)."""
     if user is None:
-        return None
-    return dbsession.scalar(sa.select(Vote.choice).where(Vote.draft_id == draft.id, Vote.user_id == user.id))
+        return tally(dbsession, draft), None
+    rows = dbsession.execute(
+        sa.select(Vote.choice, sa.func.count(Vote.id), sa.func.max(sa.case((Vote.user_id == user.id, 1), else_=0)))
+        .where(Vote.draft_id == draft.id).group_by(Vote.choice)
+    ).all()
+    counts = {choice: count for choice, count, _ in rows}
+    mine = next((choice for choice, _, is_mine in rows if is_mine), None)
+    return {choice: counts.get(choice, 0) for choice in VoteChoice}, mine
 
 
 def comment_counts(dbsession, draft: Draft) -> dict[int | None, int]:
@@ -193,11 +200,20 @@ def comment_counts(dbsession, draft: Draft) -> dict[int | None, int]:
 
 @dataclass
 class CommentPage:
-    comments: list[Comment]
+    comments: list  # rows of LISTED_COLUMNS
     next_cursor: str | None
     supported: set[int]  # ids the current user supports
     campaigns: set[str]  # fingerprints posted by many participants
     reports: dict[int, int]  # comment id -> number of reports (moderators only)
+
+
+# What the list of comments shows of each (participation/comment_macros.jinja2's comment_item): plain rows,
+# not Comment objects with their authors' whole accounts, which cost more to load than the page to render.
+LISTED_COLUMNS = (
+    Comment.id, Comment.author_id, Comment.body, Comment.fingerprint, Comment.anonymous, Comment.organisation_name,
+    Comment.state, Comment.hidden_category, Comment.hidden_reason, Comment.support_count, Comment.created_at,
+    Comment.updated_at, User.display_name.label("author_name"), ConsultedArticle.number.label("article_number"),
+)
 
 
 def comments_page(request, draft: Draft, article_id: int | None = None, sort: str = "newest", after: str = "",
@@ -206,19 +222,19 @@ def comments_page(request, draft: Draft, article_id: int | None = None, sort: st
     of statements whatever the number of comments."""
     dbsession = request.dbsession
     query = (
-        sa.select(Comment)
+        sa.select(*LISTED_COLUMNS)
+        .join(User, User.id == Comment.author_id)
+        .outerjoin(ConsultedArticle, ConsultedArticle.id == Comment.article_id)
         .where(Comment.draft_id == draft.id, Comment.state != CommentState.withdrawn)
-        # The authors come with the comments (one join); their role grants are not needed here.
-        .options(joinedload(Comment.author).lazyload(User.grants))
     )
     if article_id is not None:
         query = query.where(Comment.article_id == article_id)
     key = Comment.support_count if sort == "supported" else Comment.created_at
     cursor = parse_cursor(after, sort)
     if cursor is not None:
-        value, comment_id = cursor
-        query = query.where(sa.or_(key < value, sa.and_(key == value, Comment.id < comment_id)))
-    comments = dbsession.scalars(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
+        # A row value, which the listing indexes (draft_id, key, id) bound: every page costs what the first does.
+        query = query.where(sa.tuple_(key, Comment.id) < cursor)
+    comments = dbsession.execute(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
     next_cursor = None
     if len(comments) > COMMENTS_PER_PAGE:
         comments = comments[:COMMENTS_PER_PAGE]

@@ -216,14 +216,15 @@ def draft_participation(request, draft) -> dict:
     can_moderate = request.has_permission(Permissions.CommentModerate, draft)
     page = services.comments_page(request, draft, article.id if article else None, sort, params.get("after", "")[:80],
                                   with_reports=can_moderate)
+    tally, my_vote = services.tally_and_vote_of(request.dbsession, draft, request.identity)
     next_query = None
     if page.next_cursor:
         next_query = {k: v for k, v in params.items() if k in ("article", "sort")} | {"after": page.next_cursor}
     return {
         "shown": True,
         "accepting": draft.is_accepting(request.now),
-        "tally": services.tally(request.dbsession, draft),
-        "my_vote": services.vote_of(request.dbsession, draft, request.identity),
+        "tally": tally,
+        "my_vote": my_vote,
         "vote_labels": VOTE_LABELS,
         "counts": services.comment_counts(request.dbsession, draft),
         "page": page,
