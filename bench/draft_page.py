@@ -317,7 +317,7 @@ def bare_app():
 
 
 def app_settings(database_url: str, files_dir: str) -> dict:
-    """As tests/conftest.py's app_settings, on the benchmark database."""
+    """As tests/conftest.py's app_settings, on the benchmark database, with the page cache of the ini files."""
     return {
         "sqlalchemy.url": database_url,
         "pyramid.default_locale_name": "fa",
@@ -329,6 +329,9 @@ def app_settings(database_url: str, files_dir: str) -> dict:
         "eparticipation.login_throttle.window_minutes": "15",
         "eparticipation.files_dir": files_dir,
         "retry.attempts": "3",
+        # As development.ini and production.ini: anonymous visitors' draft pages are cached (pagecache.py).
+        "eparticipation.page_cache.entries": "500",
+        "eparticipation.page_cache.seconds": "60",
     }
 
 

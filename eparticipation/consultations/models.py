@@ -72,6 +72,9 @@ class Draft(Base):
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Titles, summaries, calls and article text, normalised for Persian (text.normalise), for search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Moved by every comment, edit, withdrawal, support, hiding, restoring and vote (participation.services):
+    # the cached anonymous draft page (pagecache.py) is out of date once it moves.
+    participation_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     original_file_key: Mapped[str | None] = mapped_column(sa.String(80))
     original_file_name: Mapped[str | None] = mapped_column(sa.String(255))

@@ -33,6 +33,7 @@ from eparticipation.consultations.schemas import (
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.pagecache import draft_page_key, page_cache_for, serve_cached
 from eparticipation.participation.views import draft_participation
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
@@ -81,6 +82,11 @@ def listing(context, request):
 @view_config(context=Draft, renderer="consultations/draft.jinja2", permission=Permissions.DraftView)
 def draft_page(context, request):
     draft = context
+    if page_cache_for(request) is not None:
+        key = draft_page_key(request, draft)
+        cached = serve_cached(request, key)
+        if cached is not None:
+            return cached
     can_edit_articles = request.has_permission(Permissions.ArticleEdit, draft)
     return {
         "draft": draft,

@@ -43,6 +43,17 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
 
 
+def participation_changed(dbsession, draft_id: int):
+    """What the draft page shows of participation has changed: move the draft's version, in the same
+    transaction, so that no process serves a cached page from before it. Last in each change, so that
+    every participation locks its own rows first and the draft's row last."""
+    dbsession.execute(
+        sa.update(Draft).where(Draft.id == draft_id)
+        .values(participation_version=Draft.participation_version + 1)
+        .execution_options(synchronize_session="evaluate")
+    )
+
+
 def ensure_accepting(draft: Draft, now: datetime):
     """P6: participation only between the opening and the end of the consultation."""
     if draft.is_accepting(now):
@@ -93,6 +104,7 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     )
     dbsession.add(comment)
     dbsession.flush()
+    participation_changed(dbsession, draft.id)
     return comment
 
 
@@ -102,11 +114,13 @@ def edit_comment(request, comment: Comment, draft: Draft, body: str):
         return
     comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
     comment.body, comment.fingerprint, comment.updated_at = body, fingerprint(body), request.now
+    participation_changed(request.dbsession, draft.id)
 
 
 def withdraw_comment(request, comment: Comment, draft: Draft):
     ensure_accepting(draft, request.now)
     comment.state, comment.updated_at = CommentState.withdrawn, request.now
+    participation_changed(request.dbsession, draft.id)
 
 
 def support_comment(request, comment: Comment, draft: Draft):
@@ -128,6 +142,7 @@ def support_comment(request, comment: Comment, draft: Draft):
         sa.update(Comment).where(Comment.id == comment.id).values(support_count=Comment.support_count + 1)
     )
     request.dbsession.expire(comment, ["support_count"])
+    participation_changed(request.dbsession, draft.id)
 
 
 def report_comment(request, comment: Comment, draft: Draft, reason: str):
@@ -143,12 +158,14 @@ def hide_comment(request, comment: Comment, category: HidingReason, reason: str)
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.hidden, category, reason
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="hide", category=category, reason=reason,
                                         actor_id=request.identity.id, at=request.now))
+    participation_changed(request.dbsession, comment.draft_id)
 
 
 def restore_comment(request, comment: Comment):
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.visible, None, None
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
                                         at=request.now))
+    participation_changed(request.dbsession, comment.draft_id)
 
 
 def cast_vote(request, draft: Draft, choice: VoteChoice):
@@ -163,6 +180,7 @@ def cast_vote(request, draft: Draft, choice: VoteChoice):
             index_elements=["draft_id", "user_id"], set_={"choice": insert.excluded.choice, "updated_at": request.now}
         )
     )
+    participation_changed(request.dbsession, draft.id)
 
 
 def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
