@@ -91,6 +91,28 @@ def translate(request, term):
     return TranslationString(term, mapping=mapping).interpolate(translated) if "$" in translated else translated
 
 
+def template_translator(request):
+    """The templates' `_(msgid, mapping=None)`: as `translate`, with a shortcut for the constant messages
+    without a mapping that make up most of a page's calls (per localizer, as `translated_message`)."""
+    localizer = request.localizer
+    try:
+        constants = localizer.eparticipation_constants
+    except AttributeError:
+        constants = localizer.eparticipation_constants = {}
+
+    def translate_for_template(msgid, mapping=None):
+        if mapping is not None:
+            return translate(request, TranslationString(msgid, domain="eparticipation", mapping=mapping))
+        translated = constants.get(msgid)
+        if translated is None:
+            translated = translate(request, TranslationString(msgid, domain="eparticipation"))
+            if len(constants) < MESSAGE_CACHE_SIZE:
+                constants[msgid] = translated
+        return translated
+
+    return translate_for_template
+
+
 def translated_message(localizer, term: TranslationString) -> str:
     """The translation of a message with its `${name}` markers left in, looked up once per localizer."""
     try:

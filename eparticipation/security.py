@@ -11,6 +11,7 @@ plus Pyramid's Everyone and Authenticated.
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
+from sqlalchemy.orm import joinedload
 
 SESSION_COOKIE = "session"
 
@@ -52,7 +53,8 @@ class SecurityPolicy:
         user_id = self.helper.authenticated_userid(request)
         if user_id is None:
             return None
-        user = request.dbsession.get(User, user_id)
+        # With the role grants in the same statement: every page asks for the visitor's principals.
+        user = request.dbsession.get(User, user_id, options=[joinedload(User.grants)])
         if user is None or not user.is_active:
             return None
         return user

@@ -31,9 +31,7 @@ def template_globals(event):
     event["user"] = request.identity
     # Templates' _() translates like the Python code's: numbers and dates in the mapping in the page's
     # language, and translation strings in the mapping translated too.
-    event["_"] = lambda msgid, mapping=None: i18n.translate(
-        request, i18n.TranslationString(msgid, domain="eparticipation", mapping=mapping)
-    )
+    event["_"] = i18n.template_translator(request)
     event["Permissions"] = Permissions
     # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
     event["csrf_token"] = lambda: get_csrf_token(request)
