@@ -192,28 +192,36 @@ def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
     return {choice: counts.get(choice, 0) for choice in VoteChoice}
 
 
-def tally_and_vote_of(dbsession, draft: Draft, user) -> tuple[dict[VoteChoice, int], VoteChoice | None]:
-    """The tally and the user's own vote, in one statement (the draft page shows both)."""
-    if user is None:
-        return tally(dbsession, draft), None
-    rows = dbsession.execute(
-        sa.select(Vote.choice, sa.func.count(Vote.id), sa.func.max(sa.case((Vote.user_id == user.id, 1), else_=0)))
+@dataclass
+class Summary:
+    """What the draft page shows above its comments."""
+
+    tally: dict[VoteChoice, int]
+    my_vote: VoteChoice | None
+    counts: dict[int | None, int]  # visible comments per consulted article (None: on the whole draft)
+
+
+def participation_summary(dbsession, draft: Draft, user) -> Summary:
+    """The tally, the user's own vote and the visible comments per article, in one statement."""
+    mine = sa.func.max(sa.case((Vote.user_id == user.id, 1), else_=0)) if user is not None else sa.literal(0)
+    votes = (
+        sa.select(sa.literal("vote").label("kind"), sa.cast(Vote.choice, sa.String).label("key"),
+                  sa.func.count(Vote.id).label("number"), mine.label("mine"))
         .where(Vote.draft_id == draft.id).group_by(Vote.choice)
-    ).all()
-    counts = {choice: count for choice, count, _ in rows}
-    mine = next((choice for choice, _, is_mine in rows if is_mine), None)
-    return {choice: counts.get(choice, 0) for choice in VoteChoice}, mine
-
-
-def comment_counts(dbsession, draft: Draft) -> dict[int | None, int]:
-    """Visible comments per consulted article (None: on the whole draft)."""
-    return dict(
-        dbsession.execute(
-            sa.select(Comment.article_id, sa.func.count(Comment.id))
-            .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible)
-            .group_by(Comment.article_id)
-        ).all()
     )
+    comments = (
+        sa.select(sa.literal("comments"), sa.cast(Comment.article_id, sa.String), sa.func.count(Comment.id),
+                  sa.literal(0))
+        .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible).group_by(Comment.article_id)
+    )
+    tally, my_vote, counts = dict.fromkeys(VoteChoice, 0), None, {}
+    for kind, key, number, is_mine in dbsession.execute(sa.union_all(votes, comments)):
+        if kind == "vote":
+            tally[VoteChoice(key)] = number
+            my_vote = VoteChoice(key) if is_mine else my_vote
+        else:
+            counts[int(key) if key is not None else None] = number
+    return Summary(tally, my_vote, counts)
 
 
 @dataclass

@@ -270,6 +270,9 @@ def test_voting_changing_and_the_tally(testapp, dbsession, draft, people, clock)
     app.post(f"/consultations/{draft.id}/votes/", {"csrf_token": app.get_csrf_token("/me/edit"), "choice": "support"},
              status=303)
     assert app.get(f"/consultations/{draft.id}/votes/").json == {"support": 2, "oppose": 0, "abstain": 0}
+    page = app.get(f"/consultations/{draft.id}/")
+    assert vote_form(page)["choice"].value == "support"
+    assert [count.text for count in page.html.select("#vote strong")] == ["2", "0", "0"]
     assert dbsession.scalar(sa.select(sa.func.count(Vote.id))) == 2
     page = app.post(f"/consultations/{draft.id}/votes/", {"csrf_token": app.get_csrf_token("/me/edit"),
                                                           "choice": "maybe"}, status=400)
