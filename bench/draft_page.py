@@ -688,7 +688,7 @@ PHASES = [
     ("view draft_page() (includes its SQL)", "eparticipation/consultations/views.py", "draft_page"),
     ("  of which draft_participation()", "eparticipation/participation/views.py", "draft_participation"),
     ("  of which comments_page()", "eparticipation/participation/services.py", "comments_page"),
-    ("  of which comment_counts()", "eparticipation/participation/services.py", "comment_counts"),
+    ("  of which participation_summary()", "eparticipation/participation/services.py", "participation_summary"),
     ("template rendering (includes lazy loads)", "pyramid/renderers.py", "render_view"),
     ("  of which translations (Localizer.translate)", "pyramid/i18n.py", "translate"),
     ("  of which dates (format_datetime)", "eparticipation/i18n.py", "format_datetime"),
@@ -845,7 +845,8 @@ def table(results: dict) -> str:
         f"Run: {run['seconds']:g} s per scenario in {run['rounds']} interleaved rounds, after {run['warmup']:g} s "
         f"warm-up; {run['threads']} client threads "
         f"(keep-alive) {where}, waitress threads={run['server_threads']}; "
-        f"load average {run['loadavg_start']} → {run['loadavg_end']}",
+        f"load average {run['loadavg_start']} → {run['loadavg_end']}; "
+        f"anonymous page cache {'on' if run.get('page_cache', True) else 'off (--no-page-cache)'}",
         "",
         f"{'scenario':<36} {'comments':>8} {'requests':>8} {'req/s':>8} {'median ms':>9} {'p95 ms':>8} "
         f"{'SQL/req':>7} {'KiB':>6} {'Set-Cookie':>10} {'% of bare':>9}",
@@ -914,6 +915,9 @@ def parse_args(argv=None):
     parser.add_argument("--client-process", action="store_true",
                         help="run the client threads in a second process instead of the server's (they then do "
                              "not compete for its GIL; not the default, which the README's results use)")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="turn off the cache of anonymous visitors' pages (eparticipation/pagecache.py), to "
+                             "measure what rendering the page costs")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the draft page even when the goals are met (always when missed)")
@@ -927,6 +931,8 @@ def run(args) -> dict:
     ensure_database(url)
     files_dir = tempfile.mkdtemp(prefix="eparticipation-bench-")
     settings = app_settings(url.render_as_string(hide_password=False), files_dir)
+    if args.no_page_cache:
+        settings["eparticipation.page_cache.entries"] = "0"
     engine = get_engine(settings)
     loadavg_start = _loadavg()
     log(f"rebuilding the schema of {url.render_as_string(hide_password=True)} (alembic upgrade heads)")
@@ -1039,6 +1045,7 @@ def run(args) -> dict:
                 "command": " ".join([".venv/bin/python", *sys.argv]),
                 "seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "threads": args.threads,
                 "server_threads": args.server_threads, "client_process": args.client_process,
+                "page_cache": not args.no_page_cache,
                 "database": url.render_as_string(hide_password=True),
                 "loadavg_start": loadavg_start, "loadavg_end": _loadavg(),
             },
