@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import User
 from eparticipation.consultations.models import ConsultedArticle, Draft
@@ -260,34 +260,37 @@ def comments_page(request, draft: Draft, article_id: int | None = None, sort: st
     if cursor is not None:
         # A row value, which the listing indexes (draft_id, key, id) bound: every page costs what the first does.
         query = query.where(sa.tuple_(key, Comment.id) < cursor)
-    # The page first, then what is shown about each of its comments, computed for those 21 rows only.
-    page = query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1).subquery("page")
-    same_text = aliased(Comment)
-    about = [
-        (sa.select(sa.func.count(sa.distinct(same_text.author_id)))
-         .where(same_text.draft_id == draft.id, same_text.fingerprint == page.c.fingerprint,
-                same_text.state != CommentState.withdrawn)
-         .scalar_subquery() >= CAMPAIGN_MIN_AUTHORS).label("campaign"),
-    ]
-    user = request.identity
-    if user is not None:
-        about.append(sa.exists().where(CommentSupport.user_id == user.id, CommentSupport.comment_id == page.c.id)
-                     .label("supported"))
-    if with_reports:
-        about.append(sa.select(sa.func.count(CommentReport.id)).where(CommentReport.comment_id == page.c.id)
-                     .scalar_subquery().label("reports"))
-    comments = dbsession.execute(
-        sa.select(page, *about).order_by(page.c[key.key].desc(), page.c.id.desc())
-    ).all()
+    comments = dbsession.execute(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
     next_cursor = None
     if len(comments) > COMMENTS_PER_PAGE:
         comments = comments[:COMMENTS_PER_PAGE]
         last = comments[-1]
         value = last.support_count if sort == "supported" else last.created_at.isoformat()
         next_cursor = f"{value}_{last.id}"
-    supported = {c.id for c in comments if user is not None and c.supported}
-    campaigns = {c.fingerprint for c in comments if c.campaign}
-    reports = {c.id: c.reports for c in comments if with_reports and c.reports}
+    ids = [c.id for c in comments]
+    user = request.identity
+    supported = set()
+    if user is not None and ids:
+        supported = set(dbsession.scalars(
+            sa.select(CommentSupport.comment_id).where(CommentSupport.user_id == user.id,
+                                                       CommentSupport.comment_id.in_(ids))
+        ))
+    prints = {c.fingerprint for c in comments}
+    campaigns = set()
+    if prints:
+        campaigns = set(dbsession.scalars(
+            sa.select(Comment.fingerprint)
+            .where(Comment.draft_id == draft.id, Comment.fingerprint.in_(prints),
+                   Comment.state != CommentState.withdrawn)
+            .group_by(Comment.fingerprint)
+            .having(sa.func.count(sa.distinct(Comment.author_id)) >= CAMPAIGN_MIN_AUTHORS)
+        ))
+    reports = {}
+    if with_reports and ids:
+        reports = dict(dbsession.execute(
+            sa.select(CommentReport.comment_id, sa.func.count(CommentReport.id))
+            .where(CommentReport.comment_id.in_(ids)).group_by(CommentReport.comment_id)
+        ).all())
     return CommentPage(comments, next_cursor, supported, campaigns, reports)
 
 
