@@ -690,8 +690,10 @@ PHASES = [
     ("  of which comments_page()", "eparticipation/participation/services.py", "comments_page"),
     ("  of which participation_summary()", "eparticipation/participation/services.py", "participation_summary"),
     ("template rendering (includes lazy loads)", "pyramid/renderers.py", "render_view"),
-    ("  of which translations (Localizer.translate)", "pyramid/i18n.py", "translate"),
-    ("  of which dates (format_datetime)", "eparticipation/i18n.py", "format_datetime"),
+    # Messages and dates are remembered (eparticipation/i18n.py): after the first request these count the
+    # messages with a mapping, and dates not seen before.
+    ("  of which translations (i18n.translate)", "eparticipation/i18n.py", "translate"),
+    ("  of which dates not seen before (format_datetime)", "eparticipation/i18n.py", "format_datetime"),
     ("transaction commit", "transaction/_manager.py", "commit"),
     ("all SQL: cursor.execute (DBAPI)", "sqlalchemy/engine/default.py", "do_execute"),
     ("ORM: turning rows into objects", "sqlalchemy/orm/loading.py", "instances"),
