@@ -317,7 +317,7 @@ def bare_app():
 
 
 def app_settings(database_url: str, files_dir: str) -> dict:
-    """As tests/conftest.py's app_settings, on the benchmark database."""
+    """As tests/conftest.py's app_settings, on the benchmark database, with the page cache of the ini files."""
     return {
         "sqlalchemy.url": database_url,
         "pyramid.default_locale_name": "fa",
@@ -329,6 +329,9 @@ def app_settings(database_url: str, files_dir: str) -> dict:
         "eparticipation.login_throttle.window_minutes": "15",
         "eparticipation.files_dir": files_dir,
         "retry.attempts": "3",
+        # As development.ini and production.ini: anonymous visitors' draft pages are cached (pagecache.py).
+        "eparticipation.page_cache.entries": "500",
+        "eparticipation.page_cache.seconds": "60",
     }
 
 
@@ -685,10 +688,12 @@ PHASES = [
     ("view draft_page() (includes its SQL)", "eparticipation/consultations/views.py", "draft_page"),
     ("  of which draft_participation()", "eparticipation/participation/views.py", "draft_participation"),
     ("  of which comments_page()", "eparticipation/participation/services.py", "comments_page"),
-    ("  of which comment_counts()", "eparticipation/participation/services.py", "comment_counts"),
+    ("  of which participation_summary()", "eparticipation/participation/services.py", "participation_summary"),
     ("template rendering (includes lazy loads)", "pyramid/renderers.py", "render_view"),
-    ("  of which translations (Localizer.translate)", "pyramid/i18n.py", "translate"),
-    ("  of which dates (format_datetime)", "eparticipation/i18n.py", "format_datetime"),
+    # Messages and dates are remembered (eparticipation/i18n.py): after the first request these count the
+    # messages with a mapping, and dates not seen before.
+    ("  of which translations (i18n.translate)", "eparticipation/i18n.py", "translate"),
+    ("  of which dates not seen before (format_datetime)", "eparticipation/i18n.py", "format_datetime"),
     ("transaction commit", "transaction/_manager.py", "commit"),
     ("all SQL: cursor.execute (DBAPI)", "sqlalchemy/engine/default.py", "do_execute"),
     ("ORM: turning rows into objects", "sqlalchemy/orm/loading.py", "instances"),
@@ -842,7 +847,8 @@ def table(results: dict) -> str:
         f"Run: {run['seconds']:g} s per scenario in {run['rounds']} interleaved rounds, after {run['warmup']:g} s "
         f"warm-up; {run['threads']} client threads "
         f"(keep-alive) {where}, waitress threads={run['server_threads']}; "
-        f"load average {run['loadavg_start']} → {run['loadavg_end']}",
+        f"load average {run['loadavg_start']} → {run['loadavg_end']}; "
+        f"anonymous page cache {'on' if run.get('page_cache', True) else 'off (--no-page-cache)'}",
         "",
         f"{'scenario':<36} {'comments':>8} {'requests':>8} {'req/s':>8} {'median ms':>9} {'p95 ms':>8} "
         f"{'SQL/req':>7} {'KiB':>6} {'Set-Cookie':>10} {'% of bare':>9}",
@@ -911,6 +917,9 @@ def parse_args(argv=None):
     parser.add_argument("--client-process", action="store_true",
                         help="run the client threads in a second process instead of the server's (they then do "
                              "not compete for its GIL; not the default, which the README's results use)")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="turn off the cache of anonymous visitors' pages (eparticipation/pagecache.py), to "
+                             "measure what rendering the page costs")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the draft page even when the goals are met (always when missed)")
@@ -924,6 +933,8 @@ def run(args) -> dict:
     ensure_database(url)
     files_dir = tempfile.mkdtemp(prefix="eparticipation-bench-")
     settings = app_settings(url.render_as_string(hide_password=False), files_dir)
+    if args.no_page_cache:
+        settings["eparticipation.page_cache.entries"] = "0"
     engine = get_engine(settings)
     loadavg_start = _loadavg()
     log(f"rebuilding the schema of {url.render_as_string(hide_password=True)} (alembic upgrade heads)")
@@ -1036,6 +1047,7 @@ def run(args) -> dict:
                 "command": " ".join([".venv/bin/python", *sys.argv]),
                 "seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "threads": args.threads,
                 "server_threads": args.server_threads, "client_process": args.client_process,
+                "page_cache": not args.no_page_cache,
                 "database": url.render_as_string(hide_password=True),
                 "loadavg_start": loadavg_start, "loadavg_end": _loadavg(),
             },

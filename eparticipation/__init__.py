@@ -44,6 +44,7 @@ def main(global_config, **settings):
         config.include(".i18n")
         config.include(".headers")
         config.include(".files")
+        config.include(".pagecache")
         # Presentation: templates, forms, static files.
         config.include(".templating")
         config.include(".forms")

@@ -14,6 +14,9 @@ from pyramid.security import Denied
 
 from eparticipation.permissions import Permissions
 from pyramid.request import RequestLocalCache
+from sqlalchemy.orm import joinedload
+
+SESSION_COOKIE = "session"
 
 
 def user_principal(user_id: int) -> str:
@@ -53,7 +56,8 @@ class SecurityPolicy:
         user_id = self.helper.authenticated_userid(request)
         if user_id is None:
             return None
-        user = request.dbsession.get(User, user_id)
+        # With the role grants in the same statement: every page asks for the visitor's principals.
+        user = request.dbsession.get(User, user_id, options=[joinedload(User.grants)])
         if user is None or not user.is_active:
             return None
         return user
@@ -103,7 +107,7 @@ def includeme(config):
     config.set_session_factory(
         SignedCookieSessionFactory(
             secret,
-            cookie_name="session",
+            cookie_name=SESSION_COOKIE,
             secure=secure,
             httponly=True,
             samesite="Lax",

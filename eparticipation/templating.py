@@ -5,6 +5,9 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from eparticipation import i18n
 from eparticipation.permissions import Permissions
+from eparticipation.security import SESSION_COOKIE
+
+FLASH_QUEUES = ("success", "danger", "")
 
 JINJA2_FILTERS = """
 datetime = eparticipation.i18n:datetime_filter
@@ -28,12 +31,27 @@ def template_globals(event):
     event["user"] = request.identity
     # Templates' _() translates like the Python code's: numbers and dates in the mapping in the page's
     # language, and translation strings in the mapping translated too.
-    event["_"] = lambda msgid, mapping=None: i18n.translate(
-        request, i18n.TranslationString(msgid, domain="eparticipation", mapping=mapping)
-    )
+    event["_"] = i18n.template_translator(request)
     event["Permissions"] = Permissions
     # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
     event["csrf_token"] = lambda: get_csrf_token(request)
+    event["flash_messages"] = lambda: flash_messages(request)
+
+
+def flash_messages(request) -> list[tuple[str, str]]:
+    """The messages flashed to this visitor, as (queue, message), taken off their queues.
+
+    A visitor without a session cookie has none, and their page neither creates a session nor sets a
+    cookie, so it stays cacheable; a queue is popped (which rewrites the cookie) only when it holds some."""
+    if SESSION_COOKIE not in request.cookies:
+        return []
+    session = request.session
+    return [
+        (queue, message)
+        for queue in FLASH_QUEUES
+        if session.peek_flash(queue)
+        for message in session.pop_flash(queue)
+    ]
 
 
 def includeme(config):

@@ -7,7 +7,7 @@ import colander
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eparticipation.agencies.models import Agency
 from eparticipation.audit import record
@@ -34,6 +34,7 @@ from eparticipation.consultations.schemas import (
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
+from eparticipation.pagecache import draft_page_key, page_cache_for, serve_cached
 from eparticipation.participation.views import draft_participation
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
@@ -82,6 +83,12 @@ def listing(context, request):
 @view_config(context=Draft, renderer="consultations/draft.jinja2", permission=Permissions.DraftView)
 def draft_page(context, request):
     draft = context
+    if page_cache_for(request) is not None:
+        key = draft_page_key(request, draft)
+        cached = serve_cached(request, key)
+        if cached is not None:
+            return cached
+    load_page_collections(request, draft)
     can_edit_articles = request.has_permission(Permissions.ArticleEdit, draft)
     return {
         "draft": draft,
@@ -97,6 +104,18 @@ def draft_page(context, request):
         "p": draft_participation(request, draft),
         **presentation(request),
     }
+
+
+def load_page_collections(request, draft: Draft):
+    """The draft's texts and the articles its page lists, in one statement rather than one lazy load each
+    (the page's cost is mostly its round trips to the database). One collection of articles is joined;
+    the working text, when the page shows it too, comes by a second statement, not as a cross product."""
+    options = [joinedload(Draft.texts)]
+    if draft.state != State.draft:
+        options.append(joinedload(Draft.consulted_articles))
+    if draft.state in (State.draft, State.published):
+        options.append(selectinload(Draft.articles))
+    request.dbsession.execute(sa.select(Draft).where(Draft.id == draft.id).options(*options)).unique().all()
 
 
 def article_sections(draft: Draft, can_edit_articles: bool):

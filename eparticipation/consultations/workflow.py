@@ -8,6 +8,7 @@ and react to `DraftTransitioned` events.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Callable
 
 from pyramid.authorization import DENY_ALL, Allow, Authenticated, Everyone
@@ -58,17 +59,24 @@ STATE_PERMISSIONS = {
 
 
 def acl_for(draft: Draft) -> list:
+    return list(state_acl(draft.state, draft.agency_id))
+
+
+@lru_cache(maxsize=1024)
+def state_acl(state: State, agency_id: int) -> tuple:
+    """The ACL of a draft of this agency in this state: a page checks a dozen permissions on its draft,
+    and the table above does not change while the application runs."""
     acl = []
-    for who, permissions in STATE_PERMISSIONS[draft.state].items():
+    for who, permissions in STATE_PERMISSIONS[state].items():
         if who in (Everyone, Authenticated):
             principal = who
         elif who.is_agency_role:
-            principal = agency_principal(draft.agency_id, who)
+            principal = agency_principal(agency_id, who)
         else:
             principal = role_principal(who)
         acl.extend((Allow, principal, permission) for permission in permissions)
     acl.append(DENY_ALL)
-    return acl
+    return tuple(acl)
 
 
 class TransitionRefused(Exception):

@@ -95,6 +95,16 @@ class Comment(Base):
     def __name__(self):
         return str(self.id)
 
+    # As the rows of the draft page's list of comments name them (participation.services.LISTED_COLUMNS),
+    # so that one template shows either.
+    @property
+    def author_name(self) -> str:
+        return self.author.display_name
+
+    @property
+    def article_number(self) -> str | None:
+        return self.article.number if self.article is not None else None
+
     def __acl__(self):
         from eparticipation.participation.security import comment_acl
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import User
 from eparticipation.audit import record
@@ -42,6 +42,17 @@ class Refused(Exception):
 
 def fingerprint(body: str) -> str:
     return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
+
+
+def participation_changed(dbsession, draft_id: int):
+    """What the draft page shows of participation has changed: move the draft's version, in the same
+    transaction, so that no process serves a cached page from before it. Last in each change, so that
+    every participation locks its own rows first and the draft's row last."""
+    dbsession.execute(
+        sa.update(Draft).where(Draft.id == draft_id)
+        .values(participation_version=Draft.participation_version + 1)
+        .execution_options(synchronize_session="evaluate")
+    )
 
 
 def ensure_accepting(draft: Draft, now: datetime):
@@ -94,6 +105,7 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     )
     dbsession.add(comment)
     dbsession.flush()
+    participation_changed(dbsession, draft.id)
     return comment
 
 
@@ -103,11 +115,13 @@ def edit_comment(request, comment: Comment, draft: Draft, body: str):
         return
     comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
     comment.body, comment.fingerprint, comment.updated_at = body, fingerprint(body), request.now
+    participation_changed(request.dbsession, draft.id)
 
 
 def withdraw_comment(request, comment: Comment, draft: Draft):
     ensure_accepting(draft, request.now)
     comment.state, comment.updated_at = CommentState.withdrawn, request.now
+    participation_changed(request.dbsession, draft.id)
 
 
 def support_comment(request, comment: Comment, draft: Draft):
@@ -129,6 +143,7 @@ def support_comment(request, comment: Comment, draft: Draft):
         sa.update(Comment).where(Comment.id == comment.id).values(support_count=Comment.support_count + 1)
     )
     request.dbsession.expire(comment, ["support_count"])
+    participation_changed(request.dbsession, draft.id)
 
 
 def report_comment(request, comment: Comment, draft: Draft, reason: str):
@@ -147,6 +162,7 @@ def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason
                                         actor_id=request.identity.id, at=request.now))
     record(request, "comment.hide", comment, draft=draft, before={"state": before},
            after={"state": comment.state, "category": category, "reason": reason})
+    participation_changed(request.dbsession, comment.draft_id)
 
 
 def restore_comment(request, comment: Comment, draft: Draft):
@@ -155,6 +171,7 @@ def restore_comment(request, comment: Comment, draft: Draft):
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
                                         at=request.now))
     record(request, "comment.restore", comment, draft=draft, before=before, after={"state": comment.state})
+    participation_changed(request.dbsession, comment.draft_id)
 
 
 def cast_vote(request, draft: Draft, choice: VoteChoice):
@@ -169,6 +186,7 @@ def cast_vote(request, draft: Draft, choice: VoteChoice):
             index_elements=["draft_id", "user_id"], set_={"choice": insert.excluded.choice, "updated_at": request.now}
         )
     )
+    participation_changed(request.dbsession, draft.id)
 
 
 def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
@@ -180,30 +198,54 @@ def tally(dbsession, draft: Draft) -> dict[VoteChoice, int]:
     return {choice: counts.get(choice, 0) for choice in VoteChoice}
 
 
-def vote_of(dbsession, draft: Draft, user) -> VoteChoice | None:
-    if user is None:
-        return None
-    return dbsession.scalar(sa.select(Vote.choice).where(Vote.draft_id == draft.id, Vote.user_id == user.id))
+@dataclass
+class Summary:
+    """What the draft page shows above its comments."""
+
+    tally: dict[VoteChoice, int]
+    my_vote: VoteChoice | None
+    counts: dict[int | None, int]  # visible comments per consulted article (None: on the whole draft)
 
 
-def comment_counts(dbsession, draft: Draft) -> dict[int | None, int]:
-    """Visible comments per consulted article (None: on the whole draft)."""
-    return dict(
-        dbsession.execute(
-            sa.select(Comment.article_id, sa.func.count(Comment.id))
-            .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible)
-            .group_by(Comment.article_id)
-        ).all()
+def participation_summary(dbsession, draft: Draft, user) -> Summary:
+    """The tally, the user's own vote and the visible comments per article, in one statement."""
+    mine = sa.func.max(sa.case((Vote.user_id == user.id, 1), else_=0)) if user is not None else sa.literal(0)
+    votes = (
+        sa.select(sa.literal("vote").label("kind"), sa.cast(Vote.choice, sa.String).label("key"),
+                  sa.func.count(Vote.id).label("number"), mine.label("mine"))
+        .where(Vote.draft_id == draft.id).group_by(Vote.choice)
     )
+    comments = (
+        sa.select(sa.literal("comments"), sa.cast(Comment.article_id, sa.String), sa.func.count(Comment.id),
+                  sa.literal(0))
+        .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible).group_by(Comment.article_id)
+    )
+    tally, my_vote, counts = dict.fromkeys(VoteChoice, 0), None, {}
+    for kind, key, number, is_mine in dbsession.execute(sa.union_all(votes, comments)):
+        if kind == "vote":
+            tally[VoteChoice(key)] = number
+            my_vote = VoteChoice(key) if is_mine else my_vote
+        else:
+            counts[int(key) if key is not None else None] = number
+    return Summary(tally, my_vote, counts)
 
 
 @dataclass
 class CommentPage:
-    comments: list[Comment]
+    comments: list  # rows of LISTED_COLUMNS
     next_cursor: str | None
     supported: set[int]  # ids the current user supports
     campaigns: set[str]  # fingerprints posted by many participants
     reports: dict[int, int]  # comment id -> number of reports (moderators only)
+
+
+# What the list of comments shows of each (participation/comment_macros.jinja2's comment_item): plain rows,
+# not Comment objects with their authors' whole accounts, which cost more to load than the page to render.
+LISTED_COLUMNS = (
+    Comment.id, Comment.author_id, Comment.body, Comment.fingerprint, Comment.anonymous, Comment.organisation_name,
+    Comment.state, Comment.hidden_category, Comment.hidden_reason, Comment.support_count, Comment.created_at,
+    Comment.updated_at, User.display_name.label("author_name"), ConsultedArticle.number.label("article_number"),
+)
 
 
 def comments_page(request, draft: Draft, article_id: int | None = None, sort: str = "newest", after: str = "",
@@ -212,19 +254,19 @@ def comments_page(request, draft: Draft, article_id: int | None = None, sort: st
     of statements whatever the number of comments."""
     dbsession = request.dbsession
     query = (
-        sa.select(Comment)
+        sa.select(*LISTED_COLUMNS)
+        .join(User, User.id == Comment.author_id)
+        .outerjoin(ConsultedArticle, ConsultedArticle.id == Comment.article_id)
         .where(Comment.draft_id == draft.id, Comment.state != CommentState.withdrawn)
-        # The authors come with the comments (one join); their role grants are not needed here.
-        .options(joinedload(Comment.author).lazyload(User.grants))
     )
     if article_id is not None:
         query = query.where(Comment.article_id == article_id)
     key = Comment.support_count if sort == "supported" else Comment.created_at
     cursor = parse_cursor(after, sort)
     if cursor is not None:
-        value, comment_id = cursor
-        query = query.where(sa.or_(key < value, sa.and_(key == value, Comment.id < comment_id)))
-    comments = dbsession.scalars(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
+        # A row value, which the listing indexes (draft_id, key, id) bound: every page costs what the first does.
+        query = query.where(sa.tuple_(key, Comment.id) < cursor)
+    comments = dbsession.execute(query.order_by(key.desc(), Comment.id.desc()).limit(COMMENTS_PER_PAGE + 1)).all()
     next_cursor = None
     if len(comments) > COMMENTS_PER_PAGE:
         comments = comments[:COMMENTS_PER_PAGE]

@@ -205,7 +205,7 @@ def tally(context, request):
 
 def draft_participation(request, draft) -> dict:
     """What the draft page shows of participation: the tally and the user's vote, comment counts per
-    article, and one page of comments (filtered by article, sorted, keyset-paged)."""
+    article (one statement), and one page of comments (filtered by article, sorted, keyset-paged; another)."""
     from eparticipation.consultations.models import State
 
     if draft.state == State.draft:
@@ -217,16 +217,17 @@ def draft_participation(request, draft) -> dict:
     can_moderate = request.has_permission(Permissions.CommentModerate, draft)
     page = services.comments_page(request, draft, article.id if article else None, sort, params.get("after", "")[:80],
                                   with_reports=can_moderate)
+    summary = services.participation_summary(request.dbsession, draft, request.identity)
     next_query = None
     if page.next_cursor:
         next_query = {k: v for k, v in params.items() if k in ("article", "sort")} | {"after": page.next_cursor}
     return {
         "shown": True,
         "accepting": draft.is_accepting(request.now),
-        "tally": services.tally(request.dbsession, draft),
-        "my_vote": services.vote_of(request.dbsession, draft, request.identity),
+        "tally": summary.tally,
+        "my_vote": summary.my_vote,
         "vote_labels": VOTE_LABELS,
-        "counts": services.comment_counts(request.dbsession, draft),
+        "counts": summary.counts,
         "page": page,
         "article_filter": article,
         "sort": sort,

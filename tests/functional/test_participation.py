@@ -270,6 +270,9 @@ def test_voting_changing_and_the_tally(testapp, dbsession, draft, people, clock)
     app.post(f"/consultations/{draft.id}/votes/", {"csrf_token": app.get_csrf_token("/me/edit"), "choice": "support"},
              status=303)
     assert app.get(f"/consultations/{draft.id}/votes/").json == {"support": 2, "oppose": 0, "abstain": 0}
+    page = app.get(f"/consultations/{draft.id}/")
+    assert vote_form(page)["choice"].value == "support"
+    assert [count.text for count in page.html.select("#vote strong")] == ["2", "0", "0"]
     assert dbsession.scalar(sa.select(sa.func.count(Vote.id))) == 2
     page = app.post(f"/consultations/{draft.id}/votes/", {"csrf_token": app.get_csrf_token("/me/edit"),
                                                           "choice": "maybe"}, status=400)
@@ -318,3 +321,43 @@ def test_the_draft_page_sends_a_bounded_number_of_statements(testapp, dbsession,
     add_comments(10, 1000)
     assert without <= with_ten <= without + 2  # the user's supports and the campaigns, asked once per page
     assert count() == with_ten
+
+
+def test_an_anonymous_visitor_of_a_draft_gets_no_session_cookie(testapp, dbsession, draft, people, clock):
+    make_comment(dbsession, draft, people["other"], body="نظری درباره این پیش‌نویس")
+    page = testapp.get(f"/consultations/{draft.id}/")
+    assert "نظری درباره این پیش‌نویس" in page.text
+    assert page.headers.getall("Set-Cookie") == []
+    assert "session" not in testapp.cookies
+
+
+def test_a_flashed_message_is_shown_once_then_the_cookie_is_left_alone(testapp, dbsession, draft, people, clock):
+    app = signed_in(testapp, "citizen@example.org")
+    form = comment_form_of(app.get(f"/consultations/{draft.id}/"))
+    form["body"] = "این پیش‌نویس به مهلت بیشتری نیاز دارد."
+    page = form.submit("send", status=303).follow()
+    assert page.text.count("Your comment is published.") == 1
+    assert page.headers.getall("Set-Cookie")  # the message was taken off the session
+    again = app.get(f"/consultations/{draft.id}/")
+    assert "Your comment is published." not in again.text
+    assert again.headers.getall("Set-Cookie") == []  # nothing flashed, nothing rewritten
+
+
+@pytest.mark.parametrize("sort", ["newest", "supported"])
+def test_following_the_next_links_lists_every_comment_once_in_order(testapp, dbsession, draft, people, clock, sort):
+    # Ties on the sort key (same moment, same support) are broken by the id, across page boundaries too.
+    expected = [
+        make_comment(dbsession, draft, people["other"], body=f"نظر شماره {n:02d} درباره متن",
+                     created_at=NOW - timedelta(minutes=n // 3), support_count=n % 4)
+        for n in range(45)
+    ]
+    key = (lambda c: (c.support_count, c.id)) if sort == "supported" else (lambda c: (c.created_at, c.id))
+    expected = [f"comment-{c.id}" for c in sorted(expected, key=key, reverse=True)]
+    seen, page = [], testapp.get(f"/consultations/{draft.id}/", {"sort": sort})
+    while True:
+        seen += [a["id"] for a in page.html.select("article.comment")]
+        more = page.html.find("a", rel="next")
+        if more is None:
+            break
+        page = testapp.get(more["href"])
+    assert seen == expected

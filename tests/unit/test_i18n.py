@@ -27,3 +27,18 @@ def test_numbers_and_digits():
     assert format_number(1234567, "en") == "1,234,567"
     assert localize_digits("ماده 12", "fa") == "ماده ۱۲"
     assert to_latin_digits("۰۹۱۲ ٣٤٥") == "0912 345"
+
+
+def test_a_remembered_translation_is_interpolated_with_each_calls_own_mapping():
+    from pyramid.i18n import Localizer
+    from pyramid.testing import DummyRequest
+
+    from eparticipation.i18n import _, translate
+
+    request = DummyRequest()
+    request.localizer, request.locale_name = Localizer("fa", None), "fa"
+    message = "Try again in ${minutes} minutes."
+    assert translate(request, _(message, mapping={"minutes": 15})) == "Try again in ۱۵ minutes."
+    assert translate(request, _(message, mapping={"minutes": 5})) == "Try again in ۵ minutes."
+    assert translate(request, _(message)) == message  # no mapping: the markers stay
+    assert translate(request, _(message, default="Wait ${minutes}.", mapping={"minutes": 1})) == "Wait ۱."

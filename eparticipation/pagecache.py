@@ -1,0 +1,96 @@
+"""A cache of whole pages for anonymous visitors, in each application process.
+
+Most visitors of a consultation read its draft page without signing in, and every one of them is shown
+the same page. Rendering it costs several times what serving it from memory does, so the page is kept,
+under a key that holds everything it depends on (see `draft_page_key`). Only visitors without a session
+cookie use it: they have no identity, no flashed messages and no CSRF token, so their page is the same
+for all of them; it is never shared between languages, addresses or signed-in people.
+
+The draft's `participation_version` moves in the transaction of every comment, edit, withdrawal, support,
+hiding, restoring and vote, so a page is out of date in every process as soon as that commits. What the
+key does not follow (a participant's new display name) is at most `eparticipation.page_cache.seconds` old.
+Off unless `eparticipation.page_cache.entries` is above 0.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+
+from eparticipation.security import SESSION_COOKIE
+
+
+class PageCache:
+    """At most `entries` pages, the least recently used dropped first, each kept `seconds` at most."""
+
+    def __init__(self, entries: int, seconds: float, clock=time.monotonic):
+        self.entries, self.seconds, self.clock = entries, seconds, clock
+        self.pages = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key) -> bytes | None:
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None:
+                return None
+            expires, body = found
+            if expires <= self.clock():
+                del self.pages[key]
+                return None
+            self.pages.move_to_end(key)
+            return body
+
+    def put(self, key, body: bytes):
+        with self.lock:
+            self.pages[key] = (self.clock() + self.seconds, body)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.entries:
+                self.pages.popitem(last=False)
+
+
+def page_cache_for(request) -> PageCache | None:
+    """The cache, when this request may use it: enabled, a GET, and a visitor without a session."""
+    cache = request.registry.get("page_cache")
+    if cache is None or request.method not in ("GET", "HEAD") or SESSION_COOKIE in request.cookies:
+        return None
+    return cache
+
+
+def draft_page_key(request, draft) -> tuple:
+    """Everything an anonymous visitor's draft page depends on: the draft and its participation, the
+    agency's names, the day (days left) and whether it accepts participation now, the language, and the
+    address asked for (host, path and query: page, filter and order of the comments)."""
+    agency = draft.agency
+    return (
+        "draft", draft.id, draft.participation_version, draft.state, draft.updated_at, draft.opens_at,
+        draft.closes_at, draft.original_file_key, agency.name_fa, agency.name_en,
+        draft.days_left(request.now), draft.is_accepting(request.now),
+        request.locale_name, request.host_url, request.path_qs,
+    )
+
+
+def serve_cached(request, key):
+    """The page kept under `key`, or None; when None, the page about to be rendered is kept once it is."""
+    cache = request.registry["page_cache"]
+    body = cache.get(key)
+    if body is not None:
+        response = request.response
+        response.body = body
+        return response
+
+    def keep(request, response):
+        # A page that started a session (a form's CSRF token) belongs to that visitor alone.
+        cookies = response.headers.getall("Set-Cookie")
+        started_session = any(cookie.startswith(SESSION_COOKIE + "=") for cookie in cookies)
+        if response.status_int == 200 and response.content_type == "text/html" and not started_session:
+            cache.put(key, response.body)
+
+    request.add_response_callback(keep)
+    return None
+
+
+def includeme(config):
+    settings = config.get_settings()
+    entries = int(settings.get("eparticipation.page_cache.entries", 0))
+    seconds = float(settings.get("eparticipation.page_cache.seconds", 60))
+    if entries > 0:
+        config.registry["page_cache"] = PageCache(entries, seconds)
