@@ -1,7 +1,7 @@
 """Consultation reports (S1–S4): the built snapshot, the editors' summary, the proposed and curated themes.
 
 Revision ID: g7reports01
-Revises: d4messaging01
+Revises: d4perf0001
 Create Date: 2026-11-28 03:40:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'g7reports01'
-down_revision = 'd4messaging01'
+down_revision = 'd4perf0001'
 branch_labels = None
 depends_on = None
 
