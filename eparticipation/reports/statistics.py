@@ -1,0 +1,513 @@
+"""The report's participant statistics (DESIGN S1), every count suppressed below k (S2).
+
+`build_statistics(dbsession, draft, k=5, now=None)` returns a JSON-serialisable dict of codes, never
+labels (the report is rendered later in fa and en). Every number comes from SQL aggregation, in at most
+eight statements whatever the number of comments; Python only adds up the aggregates and suppresses.
+
+    {
+      "k": 5,                                   # the threshold: a published count is 0 or at least k
+      "generated_at": "2026-12-28T09:30:00+00:00",
+      "period": {"opens_at": iso | None, "closes_at": iso | None},
+      "age_reference_year": 2026,               # age bands are closing year − birth year
+      "totals": {
+        "participants": int | None,             # distinct people who commented (visible comments),
+                                                #   supported a visible comment, voted or answered the survey
+        "comments": ..., "draft_comments": ..., "article_comments": ...,   # visible comments only
+        "campaigns": ..., "campaign_comments": ...,  # identical texts from ≥ CAMPAIGN_MIN_AUTHORS authors,
+                                                     #   and the visible comments carrying them
+        "supports": ..., "votes": ..., "survey_submissions": ..., "ratings": ...,
+      },
+      "tables": [table, ...],                   # in the order below
+      "survey": None | {"submissions": int | None, "questions": [question, ...]},
+    }
+
+A table (counts in `cells`, one list per row; every count is an int or None = suppressed, "fewer than k"):
+
+    {"id": "participants_by_age_band",
+     "rows": "age_band",                        # what the rows are (a code, see below)
+     "columns": "measure",                      # what the columns are
+     "row_keys": ["under_18", ...], "column_keys": ["participants"],
+     "cells": [[12], [None], ...],
+     "row_totals": [12, None, ...], "column_totals": [40], "total": 40}
+
+Rows and their keys:
+    stakeholder_category   individual, academic, ngo, private_sector, government, other, undisclosed (NULL)
+    age_band               under_18, 18_24, 25_34, 35_44, 45_54, 55_64, 65_plus, undisclosed (NULL)
+    gender                 female, male, undisclosed (also NULL)
+    province               the 31 codes of eparticipation.geography (IR-00 …), abroad, undisclosed (also NULL)
+    article                "draft" (comments on the whole draft), then the consulted articles' numbers in order
+    option                 a choice question's option indexes "0", "1", … (Question.options order)
+    scale_value            "1" … "5"
+    service                the agency's services' ids as strings, by id
+    decision               accepted, partially_accepted, rejected, noted
+
+Tables, for each of the four demographic dimensions D (stakeholder_category, age_band, gender, province):
+    participants_by_D   columns "measure": ["participants"]          (the person's category now)
+    comments_by_D       columns "comment_target": ["draft", "article"] (comments on the whole draft, on an
+                        article; the category is the one stored on the comment, what the author was then)
+    supports_by_D       columns "measure": ["supports"]              (by the supporter's profile)
+    votes_by_D          columns "vote": ["support", "oppose", "abstain"]
+then:
+    comments_by_article       rows "article", columns "measure": ["comments"]
+    author_votes_by_article   rows "article", columns "vote": the authors of the row's comments who voted,
+                              by their vote (an author counts once per row). Its column totals add up the
+                              rows. Extra keys: "shares": per row [support, oppose, abstain] shares of the
+                              row total (floats rounded to 4 places; None when the count or the row total
+                              is suppressed or the row total is 0), and "overall": {"cells": [3 counts],
+                              "total": int | None, "shares": [...]} for the authors of any comment (each once).
+    ratings_by_service        rows "service", columns "measure": ["ratings"], the ratings of the draft's
+                              agency's services given from opens_at to closes_at. Extra key "averages": per
+                              row the mean score rounded to 2 places, None unless the count is published and
+                              at least k.
+    responses_by_decision     rows "decision", columns "measure": ["comments"]: the answered visible comments
+                              by the decision of their response's latest revision. Only when the draft is
+                              published; absent otherwise.
+
+A survey question:
+    {"id": question id, "position": int, "kind": "single_choice" | "multiple_choice" | "scale" | "text",
+     "respondents": int | None,           # submissions that answer it
+     "table": None (text) | a table with id "survey_question_<id>", rows "option" or "scale_value",
+              columns "measure": ["answers"]; for multiple choice the total counts choices, not respondents}
+
+Suppression (eparticipation.reports.suppression) protects each table with its margins; entries that stand
+for the same number in several tables (a measure's totals, shared by its four demographic tables and by
+"totals"; the draft-level comments) are suppressed everywhere as soon as one table suppresses them, and
+each table is then protected again, until nothing changes. Every other number (campaigns, survey
+respondents, overall author votes) is suppressed when it is from 1 to k − 1.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+import sqlalchemy as sa
+
+from eparticipation.accounts.models import StakeholderCategory, User
+from eparticipation.consultations.models import ConsultedArticle, Draft, State
+from eparticipation.db import utcnow
+from eparticipation.feedback.models import Service, ServiceRating
+from eparticipation.geography import residence_codes
+from eparticipation.participation.models import Comment, CommentState, CommentSupport, Vote, VoteChoice
+from eparticipation.participation.services import CAMPAIGN_MIN_AUTHORS
+from eparticipation.reports.suppression import Suppressed, suppress_table
+from eparticipation.responses.models import Decision
+from eparticipation.responses.services import decision_counts
+from eparticipation.surveys.models import SCALE, Question, QuestionKind, Submission, Survey
+
+UNDISCLOSED = "undisclosed"
+AGE_BANDS = (("18_24", 18), ("25_34", 25), ("35_44", 35), ("45_54", 45), ("55_64", 55), ("65_plus", 65))
+DIMENSIONS = {
+    "stakeholder_category": tuple(c.value for c in StakeholderCategory) + (UNDISCLOSED,),
+    "age_band": ("under_18",) + tuple(key for key, _ in AGE_BANDS) + (UNDISCLOSED,),
+    "gender": ("female", "male", UNDISCLOSED),
+    "province": residence_codes(),
+}
+VOTES = tuple(choice.value for choice in VoteChoice)
+COMMENT_TARGETS = ("draft", "article")
+
+
+def build_statistics(dbsession, draft: Draft, *, k: int = 5, now: datetime | None = None) -> dict:
+    """The report's statistics for `draft`; the module's docstring gives the exact shape."""
+    now = now or utcnow()
+    reference_year = (draft.closes_at or now).year
+    articles = article_rows(dbsession, draft)
+    tables = comment_tables(dbsession, draft, reference_year, articles)
+    participant_part, overall_votes = participant_tables(dbsession, draft, reference_year)
+    tables += participant_part
+    tables.append(author_votes_table(dbsession, draft, articles, overall_votes, k))
+    tables.append(ratings_table(dbsession, draft, k))
+    if draft.state == State.published:
+        counts = decision_counts(dbsession, draft)
+        # Once published every visible comment is answered: its total is the comments' total, suppressed alike.
+        tables.append(single_column("responses_by_decision", "decision", [d.value for d in Decision], "comments",
+                                    [counts[d] for d in Decision], total_name="comments"))
+    survey = survey_statistics(dbsession, draft, k)
+    campaigns, campaign_comments = campaign_counts(dbsession, draft)
+
+    order = {name: n for n, name in enumerate(TABLE_ORDER)}
+    tables.sort(key=lambda table: order.get(table.id.rsplit("_by_", 1)[0], len(order)))
+    shown, named = protect(tables, k)
+    totals = {
+        "participants": named["participants"],
+        "comments": named["comments"],
+        "draft_comments": named["draft_comments"],
+        "article_comments": named["article_comments"],
+        "campaigns": primary(campaigns, k),
+        "campaign_comments": primary(campaign_comments, k),
+        "supports": named["supports"],
+        "votes": named["votes"],
+        "survey_submissions": survey["submissions"] if survey else 0,
+        "ratings": named["ratings"],
+    }
+    return {
+        "k": k,
+        "generated_at": now.isoformat(),
+        "period": {"opens_at": iso(draft.opens_at), "closes_at": iso(draft.closes_at)},
+        "age_reference_year": reference_year,
+        "totals": totals,
+        "tables": shown,
+        "survey": survey,
+    }
+
+
+TABLE_ORDER = ("participants", "comments", "supports", "votes", "author_votes", "ratings", "responses")
+
+
+# --- tables before suppression ----------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A table of counts before suppression. `names` ties entries of its extended matrix to quantities
+    that other tables (or the totals) publish too: ("total",), ("column_total", j) or ("cell", i, j)."""
+
+    id: str
+    rows: str
+    columns: str
+    row_keys: list[str]
+    column_keys: list[str]
+    cells: list[list[int]]
+    names: dict[str, list[tuple]] = field(default_factory=dict)
+    finish: Callable[[dict], None] | None = None  # adds derived figures (shares, averages) once suppressed
+
+    def positions(self, name: str) -> list[tuple[int, int]]:
+        rows, columns = len(self.cells), len(self.column_keys)
+        found = []
+        for spec in self.names.get(name, ()):
+            if spec[0] == "total":
+                found.append((rows, columns))
+            elif spec[0] == "column_total":
+                found.append((rows, spec[1]))
+            else:
+                found.append((spec[1], spec[2]))
+        return found
+
+
+def single_column(table_id, rows, row_keys, column, values, total_name=None, finish=None) -> Table:
+    names = {total_name: [("column_total", 0), ("total",)]} if total_name else {}
+    return Table(table_id, rows, "measure", list(row_keys), [column], [[v] for v in values], names, finish)
+
+
+def blank(row_keys, width) -> list[list[int]]:
+    return [[0] * width for _ in row_keys]
+
+
+def key_of(value) -> str:
+    """A profile's value as a row key: NULL is undisclosed; enums by their value."""
+    return UNDISCLOSED if value is None else str(value)
+
+
+def row_index(dimension: str):
+    index = {key: n for n, key in enumerate(DIMENSIONS[dimension])}
+    return lambda value: index.get(key_of(value), index[UNDISCLOSED])
+
+
+def age_band(reference_year: int):
+    """SQL: the age band at the reference year, from the year of birth."""
+    age = sa.literal_column(str(int(reference_year))) - User.birth_year
+    return sa.case(
+        (User.birth_year.is_(None), sa.literal_column(f"'{UNDISCLOSED}'")),
+        *[(age < lowest, sa.literal_column(f"'{below}'"))
+          for below, (_, lowest) in zip(DIMENSIONS["age_band"], AGE_BANDS)],
+        else_=sa.literal_column(f"'{AGE_BANDS[-1][0]}'"),
+    )
+
+
+def visible(draft: Draft):
+    return (Comment.draft_id == draft.id, Comment.state == CommentState.visible)
+
+
+def article_rows(dbsession, draft: Draft) -> list[tuple[int | None, str]]:
+    """(article id, row key) of the rows by article: the whole draft first, then the consulted articles."""
+    rows = dbsession.execute(
+        sa.select(ConsultedArticle.id, ConsultedArticle.number)
+        .where(ConsultedArticle.draft_id == draft.id).order_by(ConsultedArticle.position, ConsultedArticle.id)
+    ).all()
+    return [(None, "draft")] + [(article_id, number) for article_id, number in rows]
+
+
+def comment_tables(dbsession, draft: Draft, reference_year: int, articles) -> list[Table]:
+    """Visible comments by (article, category then, age band, gender, province): one statement."""
+    profile = (
+        sa.select(Comment.article_id, Comment.stakeholder_category.label("category"),
+                  age_band(reference_year).label("age_band"), User.gender, User.residence)
+        .join(User, User.id == Comment.author_id)
+        .where(*visible(draft))
+        .subquery()
+    )
+    columns = [profile.c.article_id, profile.c.category, profile.c.age_band, profile.c.gender, profile.c.residence]
+    rows = dbsession.execute(sa.select(*columns, sa.func.count()).group_by(*columns)).all()
+
+    by_dimension = {dimension: blank(keys, len(COMMENT_TARGETS)) for dimension, keys in DIMENSIONS.items()}
+    indexes = {dimension: row_index(dimension) for dimension in DIMENSIONS}
+    article_index = {article_id: n for n, (article_id, _) in enumerate(articles)}
+    by_article = [0] * len(articles)
+    for article_id, category, band, gender, residence, count in rows:
+        target = 0 if article_id is None else 1
+        for dimension, value in (("stakeholder_category", category), ("age_band", band), ("gender", gender),
+                                 ("province", residence)):
+            by_dimension[dimension][indexes[dimension](value)][target] += count
+        by_article[article_index[article_id]] += count
+
+    names = {"draft_comments": [("column_total", 0)], "article_comments": [("column_total", 1)],
+             "comments": [("total",)]}
+    tables = [
+        Table(f"comments_by_{dimension}", dimension, "comment_target", list(DIMENSIONS[dimension]),
+              list(COMMENT_TARGETS), cells, names)
+        for dimension, cells in by_dimension.items()
+    ]
+    by_article_table = single_column("comments_by_article", "article", [key for _, key in articles], "comments",
+                                     by_article, total_name="comments")
+    by_article_table.names["draft_comments"] = [("cell", 0, 0)]
+    return tables + [by_article_table]
+
+
+def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[list[Table], list[int]]:
+    """Participants, their supports and votes by (category now, age band, gender, province), in one
+    statement; and the votes of the authors of visible comments (each once)."""
+    one, zero = sa.literal_column("1"), sa.literal_column("0")
+    activity = sa.union_all(
+        sa.select(Comment.author_id.label("user_id"), one.label("commented"), zero.label("supports"))
+        .where(*visible(draft)),
+        sa.select(CommentSupport.user_id, zero, one)
+        .join(Comment, Comment.id == CommentSupport.comment_id).where(*visible(draft)),
+        sa.select(Vote.user_id, zero, zero).where(Vote.draft_id == draft.id),
+        sa.select(Submission.user_id, zero, zero)
+        .join(Survey, Survey.id == Submission.survey_id).where(Survey.draft_id == draft.id),
+    ).subquery()
+    people = (
+        sa.select(activity.c.user_id, sa.func.max(activity.c.commented).label("commented"),
+                  sa.func.sum(activity.c.supports).label("supports"))
+        .group_by(activity.c.user_id)
+        .subquery()
+    )
+    profile = (
+        sa.select(User.stakeholder_category.label("category"), age_band(reference_year).label("age_band"),
+                  User.gender, User.residence, Vote.choice, people.c.commented, people.c.supports)
+        .select_from(people)
+        .join(User, User.id == people.c.user_id)
+        .outerjoin(Vote, sa.and_(Vote.user_id == people.c.user_id, Vote.draft_id == draft.id))
+        .subquery()
+    )
+    columns = [profile.c.category, profile.c.age_band, profile.c.gender, profile.c.residence, profile.c.choice,
+               profile.c.commented]
+    rows = dbsession.execute(
+        sa.select(*columns, sa.func.count(), sa.func.sum(profile.c.supports)).group_by(*columns)
+    ).all()
+
+    participants = {dimension: [0] * len(keys) for dimension, keys in DIMENSIONS.items()}
+    supports = {dimension: [0] * len(keys) for dimension, keys in DIMENSIONS.items()}
+    votes = {dimension: blank(keys, len(VOTES)) for dimension, keys in DIMENSIONS.items()}
+    indexes = {dimension: row_index(dimension) for dimension in DIMENSIONS}
+    overall = [0] * len(VOTES)
+    for category, band, gender, residence, choice, commented, count, supported in rows:
+        vote = VOTES.index(str(choice)) if choice is not None else None
+        if vote is not None and commented:
+            overall[vote] += count
+        for dimension, value in (("stakeholder_category", category), ("age_band", band), ("gender", gender),
+                                 ("province", residence)):
+            row = indexes[dimension](value)
+            participants[dimension][row] += count
+            supports[dimension][row] += int(supported or 0)
+            if vote is not None:
+                votes[dimension][row][vote] += count
+
+    tables = []
+    for dimension, keys in DIMENSIONS.items():
+        tables.append(single_column(f"participants_by_{dimension}", dimension, keys, "participants",
+                                    participants[dimension], total_name="participants"))
+        tables.append(single_column(f"supports_by_{dimension}", dimension, keys, "supports", supports[dimension],
+                                    total_name="supports"))
+        names = {f"votes_{choice}": [("column_total", n)] for n, choice in enumerate(VOTES)}
+        names["votes"] = [("total",)]
+        tables.append(Table(f"votes_by_{dimension}", dimension, "vote", list(keys), list(VOTES), votes[dimension],
+                            names))
+    return tables, overall
+
+
+def author_votes_table(dbsession, draft: Draft, articles, overall: list[int], k: int) -> Table:
+    """Per row by article, the authors of its visible comments who voted, by their vote: one statement."""
+    pairs = sa.select(Comment.article_id, Comment.author_id).where(*visible(draft)).distinct().subquery()
+    rows = dbsession.execute(
+        sa.select(pairs.c.article_id, Vote.choice, sa.func.count())
+        .select_from(pairs)
+        .join(Vote, sa.and_(Vote.user_id == pairs.c.author_id, Vote.draft_id == draft.id))
+        .group_by(pairs.c.article_id, Vote.choice)
+    ).all()
+    article_index = {article_id: n for n, (article_id, _) in enumerate(articles)}
+    cells = blank(articles, len(VOTES))
+    for article_id, choice, count in rows:
+        cells[article_index[article_id]][VOTES.index(str(choice))] += count
+
+    def finish(shown: dict):
+        shown["shares"] = [[share(count, total) for count in row]
+                           for row, total in zip(shown["cells"], shown["row_totals"])]
+        everyone = suppress_table([overall], k)
+        shown["overall"] = {"cells": everyone.cells[0], "total": everyone.row_totals[0],
+                            "shares": [share(count, everyone.row_totals[0]) for count in everyone.cells[0]]}
+
+    return Table("author_votes_by_article", "article", "vote", [key for _, key in articles], list(VOTES), cells,
+                 finish=finish)
+
+
+def ratings_table(dbsession, draft: Draft, k: int) -> Table:
+    """The ratings of the agency's services given during the consultation, per service: one statement."""
+    if draft.opens_at is not None and draft.closes_at is not None:
+        during = sa.and_(ServiceRating.rated_at >= draft.opens_at, ServiceRating.rated_at < draft.closes_at)
+    else:
+        during = sa.false()
+    rows = dbsession.execute(
+        sa.select(Service.id, sa.func.count(ServiceRating.id), sa.func.avg(ServiceRating.score))
+        .outerjoin(ServiceRating, sa.and_(ServiceRating.service_id == Service.id, during))
+        .where(Service.agency_id == draft.agency_id)
+        .group_by(Service.id)
+        .order_by(Service.id)
+    ).all()
+    averages = [average for _, _, average in rows]
+
+    def finish(shown: dict):
+        shown["averages"] = [
+            round(float(average), 2) if row[0] is not None and row[0] >= k else None
+            for row, average in zip(shown["cells"], averages)
+        ]
+
+    return single_column("ratings_by_service", "service", [str(service_id) for service_id, _, _ in rows], "ratings",
+                         [count for _, count, _ in rows], total_name="ratings", finish=finish)
+
+
+def campaign_counts(dbsession, draft: Draft) -> tuple[int, int]:
+    """How many campaigns (identical texts from enough authors), and how many visible comments carry them."""
+    campaigns = (
+        sa.select(sa.func.count().label("comments"))
+        .where(*visible(draft))
+        .group_by(Comment.fingerprint)
+        .having(sa.func.count(sa.distinct(Comment.author_id)) >= CAMPAIGN_MIN_AUTHORS)
+        .subquery()
+    )
+    count, comments = dbsession.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(campaigns.c.comments), 0))
+    ).one()
+    return int(count), int(comments)
+
+
+def survey_statistics(dbsession, draft: Draft, k: int) -> dict | None:
+    """Answers per option or scale value, and respondents per question: one statement for the questions,
+    one for every count (CASE sums over the submissions' JSON answers)."""
+    found = dbsession.execute(
+        sa.select(Survey.id, Question)
+        .outerjoin(Question, Question.survey_id == Survey.id)
+        .where(Survey.draft_id == draft.id)
+        .order_by(Question.position, Question.id)
+    ).all()
+    if not found:
+        return None
+    survey_id = found[0][0]
+    questions = [question for _, question in found if question is not None]
+    columns = [sa.func.count()]
+    layout = []  # per question: (row keys or None, number of count columns)
+    for question in questions:
+        counts, keys = answer_counts(question)
+        columns += counts
+        layout.append(keys)
+    row = dbsession.execute(sa.select(*columns).where(Submission.survey_id == survey_id)).one()
+    values = [int(value or 0) for value in row]
+    submissions, position = values[0], 1
+    described = []
+    for question, keys in zip(questions, layout):
+        respondents = primary(values[position], k)
+        position += 1
+        table = None
+        if keys is not None:
+            counts = values[position:position + len(keys)]
+            position += len(keys)
+            rows = "scale_value" if question.kind == QuestionKind.scale else "option"
+            # A single answer per respondent: the table's total is the respondents; not so for multiple choice.
+            total_name = None if question.kind == QuestionKind.multiple_choice else "respondents"
+            shown, named = protect([single_column(f"survey_question_{question.id}", rows, keys, "answers", counts,
+                                                  total_name=total_name)], k)
+            table = shown[0]
+            respondents = named.get("respondents", respondents)
+        described.append({"id": question.id, "position": question.position, "kind": question.kind.value,
+                          "respondents": respondents, "table": table})
+    return {"submissions": primary(submissions, k), "questions": described}
+
+
+def answer_counts(question: Question) -> tuple[list, list[str] | None]:
+    """SQL sums for one question: its respondents, then (choice and scale) the answers per option or value."""
+    answers, key = Submission.answers, str(question.id)
+
+    def tally(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    if question.kind == QuestionKind.text:
+        text = answers[key].as_string()
+        return [tally(sa.and_(text.is_not(None), text != ""))], None
+    if question.kind == QuestionKind.multiple_choice:
+        slots = range(len(question.options))
+        chosen = [answers[(key, slot)].as_integer() for slot in slots]
+        if not chosen:
+            return [tally(sa.false())], None
+        counts = [tally(sa.or_(*(value == option for value in chosen))) for option in slots]
+        return [tally(chosen[0].is_not(None))] + counts, [str(option) for option in slots]
+    value = answers[key].as_integer()
+    choices = list(SCALE) if question.kind == QuestionKind.scale else list(range(len(question.options)))
+    return [tally(value.is_not(None))] + [tally(value == choice) for choice in choices], [str(c) for c in choices]
+
+
+# --- suppression across tables ----------------------------------------------------------------------------
+
+
+def protect(tables: list[Table], k: int) -> tuple[list[dict], dict[str, int | None]]:
+    """Suppress every table; a named quantity suppressed in one table is suppressed in all that show it,
+    and those are protected again, until nothing changes. Returns the tables as published and the named
+    quantities' published values."""
+    forced_names: set[str] = set()
+    while True:
+        results = []
+        hidden_names = set()
+        for table in tables:
+            forced = frozenset(p for name in forced_names for p in table.positions(name))
+            result = suppress_table(table.cells, k, forced, width=len(table.column_keys))
+            results.append(result)
+            for name in table.names:
+                if any(entry(result, p) is None for p in table.positions(name)):
+                    hidden_names.add(name)
+        if hidden_names <= forced_names:
+            break
+        forced_names |= hidden_names
+    named = {}
+    shown = []
+    for table, result in zip(tables, results):
+        for name in table.names:  # the first table that shows a quantity gives its value
+            named.setdefault(name, None if name in forced_names else entry(result, table.positions(name)[0]))
+        published = {
+            "id": table.id, "rows": table.rows, "columns": table.columns, "row_keys": table.row_keys,
+            "column_keys": table.column_keys, "cells": result.cells, "row_totals": result.row_totals,
+            "column_totals": result.column_totals, "total": result.total,
+        }
+        if table.finish:
+            table.finish(published)
+        shown.append(published)
+    return shown, named
+
+
+def entry(result: Suppressed, position: tuple[int, int]) -> int | None:
+    i, j = position
+    rows, columns = len(result.row_totals), len(result.column_totals)
+    if i == rows:
+        return result.total if j == columns else result.column_totals[j]
+    return result.row_totals[i] if j == columns else result.cells[i][j]
+
+
+def primary(count: int, k: int) -> int | None:
+    return None if 0 < count < k else count
+
+
+def share(count: int | None, total: int | None) -> float | None:
+    if count is None or not total:
+        return None
+    return round(count / total, 4)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
