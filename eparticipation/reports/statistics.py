@@ -2,7 +2,8 @@
 
 `build_statistics(dbsession, draft, k=5, now=None)` returns a JSON-serialisable dict of codes, never
 labels (the report is rendered later in fa and en). Every number comes from SQL aggregation, in at most
-eight statements whatever the number of comments; Python only adds up the aggregates and suppresses.
+nine statements whatever the number of comments; Python only adds up the aggregates and suppresses. No
+person's data leaves the database: the rows read are counts per group.
 
     {
       "k": 5,                                   # the threshold: a published count is 0 or at least k
@@ -41,14 +42,15 @@ Rows and their keys:
     service                the agency's services' ids as strings, by id
     decision               accepted, partially_accepted, rejected, noted
 
-Tables, for each of the four demographic dimensions D (stakeholder_category, age_band, gender, province):
-    participants_by_D   columns "measure": ["participants"]          (the person's category now)
-    comments_by_D       columns "comment_target": ["draft", "article"] (comments on the whole draft, on an
-                        article; the category is the one stored on the comment, what the author was then)
-    supports_by_D       columns "measure": ["supports"]              (by the supporter's profile)
-    votes_by_D          columns "vote": ["support", "oppose", "abstain"]
-then:
+Tables, in this order; D is each of the four demographic dimensions in turn (stakeholder_category,
+age_band, gender, province), and the people are counted by their profile now, their age at closing:
+    participants_by_D × 4     columns "measure": ["participants"]
+    comments_by_D × 4         columns "comment_target": ["draft", "article"] (visible comments on the whole
+                              draft, on an article; by the category stored on the comment, what the author
+                              was then, and the author's age band, gender and province)
     comments_by_article       rows "article", columns "measure": ["comments"]
+    supports_by_D × 4         columns "measure": ["supports"] (supports of visible comments, by the supporter)
+    votes_by_D × 4            columns "vote": ["support", "oppose", "abstain"]
     author_votes_by_article   rows "article", columns "vote": the authors of the row's comments who voted,
                               by their vote (an author counts once per row). Its column totals add up the
                               rows. Extra keys: "shares": per row [support, oppose, abstain] shares of the
