@@ -2,7 +2,7 @@
 
 `build_statistics(dbsession, draft, k=5, now=None)` returns a JSON-serialisable dict of codes, never
 labels (the report is rendered later in fa and en). Every number comes from SQL aggregation, in at most
-nine statements whatever the number of comments; Python only adds up the aggregates and suppresses. No
+nine statements whatever the number of comments (two more on PostgreSQL, to set and reset work_mem and JIT); Python only adds up the aggregates and suppresses. No
 person's data leaves the database: the rows read are counts per group.
 
     {
@@ -78,6 +78,8 @@ each table is then protected again, until nothing changes. Every other number (c
 respondents, overall author votes) is suppressed when it is from 1 to k − 1.
 """
 
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -92,8 +94,7 @@ from eparticipation.geography import residence_codes
 from eparticipation.participation.models import Comment, CommentState, CommentSupport, Vote, VoteChoice
 from eparticipation.participation.services import CAMPAIGN_MIN_AUTHORS
 from eparticipation.reports.suppression import Suppressed, suppress_table
-from eparticipation.responses.models import Decision
-from eparticipation.responses.services import decision_counts
+from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 from eparticipation.surveys.models import SCALE, Question, QuestionKind, Submission, Survey
 
 UNDISCLOSED = "undisclosed"
@@ -105,12 +106,35 @@ DIMENSIONS = {
     "province": residence_codes(),
 }
 VOTES = tuple(choice.value for choice in VoteChoice)
+WORK_MEM = "64MB"
 COMMENT_TARGETS = ("draft", "article")
 
 
 def build_statistics(dbsession, draft: Draft, *, k: int = 5, now: datetime | None = None) -> dict:
     """The report's statistics for `draft`; the module's docstring gives the exact shape."""
-    now = now or utcnow()
+    with room_to_aggregate(dbsession):
+        return statistics_of(dbsession, draft, k, now or utcnow())
+
+
+@contextmanager
+def room_to_aggregate(dbsession):
+    """On PostgreSQL, for this transaction only: enough work_mem for the aggregates of a large consultation
+    to stay in memory (the default 4 MB spills them to disk), and no JIT (compiling these statements costs
+    more than it saves). The previous values are put back once the statistics are built; after an error the
+    transaction is rolled back, which undoes the settings anyway."""
+    if dbsession.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = dbsession.execute(sa.text(
+        "SELECT current_setting('work_mem'), current_setting('jit'), "
+        "set_config('work_mem', :memory, true), set_config('jit', 'off', true)"
+    ), {"memory": WORK_MEM}).one()
+    yield
+    dbsession.execute(sa.text("SELECT set_config('work_mem', :memory, true), set_config('jit', :jit, true)"),
+                      {"memory": before[0], "jit": before[1]})
+
+
+def statistics_of(dbsession, draft: Draft, k: int, now: datetime) -> dict:
     reference_year = (draft.closes_at or now).year
     articles = article_rows(dbsession, draft)
     tables = comment_tables(dbsession, draft, reference_year, articles)
@@ -267,28 +291,31 @@ def comment_tables(dbsession, draft: Draft, reference_year: int, articles) -> li
 def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[list[Table], list[int]]:
     """Participants, their supports and votes by (category now, age band, gender, province), in one
     statement; and the votes of the authors of visible comments (each once)."""
-    one, zero = sa.literal_column("1"), sa.literal_column("0")
-    activity = sa.union_all(
-        sa.select(Comment.author_id.label("user_id"), one.label("commented"), zero.label("supports"))
-        .where(*visible(draft)),
-        sa.select(CommentSupport.user_id, zero, one)
-        .join(Comment, Comment.id == CommentSupport.comment_id).where(*visible(draft)),
-        sa.select(Vote.user_id, zero, zero).where(Vote.draft_id == draft.id),
-        sa.select(Submission.user_id, zero, zero)
-        .join(Survey, Survey.id == Submission.survey_id).where(Survey.draft_id == draft.id),
-    ).subquery()
-    people = (
-        sa.select(activity.c.user_id, sa.func.max(activity.c.commented).label("commented"),
-                  sa.func.sum(activity.c.supports).label("supports"))
-        .group_by(activity.c.user_id)
+    # Each kind of activity reduced to one row per person, then matched to the people by hash joins: the
+    # planner knows how many rows each side has, which it cannot guess for a union grouped by person.
+    authors = sa.select(Comment.author_id.label("user_id")).where(*visible(draft)).group_by(Comment.author_id)
+    authors = authors.subquery()
+    supporters = (
+        sa.select(CommentSupport.user_id, sa.func.count().label("supports"))
+        .join(Comment, Comment.id == CommentSupport.comment_id).where(*visible(draft))
+        .group_by(CommentSupport.user_id)
+        .subquery()
+    )
+    respondents = (
+        sa.select(Submission.user_id)
+        .join(Survey, Survey.id == Submission.survey_id).where(Survey.draft_id == draft.id)
         .subquery()
     )
     profile = (
         sa.select(User.stakeholder_category.label("category"), age_band(reference_year).label("age_band"),
-                  User.gender, User.residence, Vote.choice, people.c.commented, people.c.supports)
-        .select_from(people)
-        .join(User, User.id == people.c.user_id)
-        .outerjoin(Vote, sa.and_(Vote.user_id == people.c.user_id, Vote.draft_id == draft.id))
+                  User.gender, User.residence, Vote.choice, authors.c.user_id.is_not(None).label("commented"),
+                  sa.func.coalesce(supporters.c.supports, 0).label("supports"))
+        .outerjoin(authors, authors.c.user_id == User.id)
+        .outerjoin(supporters, supporters.c.user_id == User.id)
+        .outerjoin(Vote, sa.and_(Vote.user_id == User.id, Vote.draft_id == draft.id))
+        .outerjoin(respondents, respondents.c.user_id == User.id)
+        .where(sa.or_(authors.c.user_id.is_not(None), supporters.c.user_id.is_not(None), Vote.id.is_not(None),
+                      respondents.c.user_id.is_not(None)))
         .subquery()
     )
     columns = [profile.c.category, profile.c.age_band, profile.c.gender, profile.c.residence, profile.c.choice,
@@ -329,7 +356,7 @@ def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[li
 
 def author_votes_table(dbsession, draft: Draft, articles, overall: list[int], k: int) -> Table:
     """Per row by article, the authors of its visible comments who voted, by their vote: one statement."""
-    pairs = sa.select(Comment.article_id, Comment.author_id).where(*visible(draft)).distinct().subquery()
+    pairs = sa.select(Comment.author_id, Comment.article_id).where(*visible(draft)).distinct().subquery()
     rows = dbsession.execute(
         sa.select(pairs.c.article_id, Vote.choice, sa.func.count())
         .select_from(pairs)
@@ -377,13 +404,56 @@ def ratings_table(dbsession, draft: Draft, k: int) -> Table:
                          [count for _, count, _ in rows], total_name="ratings", finish=finish)
 
 
+def decision_counts(dbsession, draft: Draft) -> dict[Decision, int]:
+    """Answered visible comments per decision of their response's latest revision. Counted per response as
+    every comment it covers less those hidden or withdrawn since (few, found through the report's index),
+    rather than by checking each covered comment; joined to each response's latest revision."""
+    covered = sa.union_all(
+        sa.select(ResponseComment.response_id, sa.literal_column("1").label("counts"))
+        .join(Response, Response.id == ResponseComment.response_id).where(Response.draft_id == draft.id),
+        sa.select(ResponseComment.response_id, sa.literal_column("-1"))
+        .join(Comment, Comment.id == ResponseComment.comment_id)
+        .where(Comment.draft_id == draft.id, Comment.state != CommentState.visible),
+    ).subquery()
+    covered = (
+        sa.select(covered.c.response_id, sa.func.sum(covered.c.counts).label("comments"))
+        .group_by(covered.c.response_id)
+        .subquery()
+    )
+    latest = (
+        sa.select(ResponseRevision.response_id, sa.func.max(ResponseRevision.number).label("number"))
+        .join(Response, Response.id == ResponseRevision.response_id)
+        .where(Response.draft_id == draft.id)
+        .group_by(ResponseRevision.response_id)
+        .subquery()
+    )
+    rows = dbsession.execute(
+        sa.select(ResponseRevision.decision, sa.func.sum(covered.c.comments))
+        .select_from(latest)
+        .join(ResponseRevision, sa.and_(ResponseRevision.response_id == latest.c.response_id,
+                                        ResponseRevision.number == latest.c.number))
+        .join(covered, covered.c.response_id == latest.c.response_id)
+        .group_by(ResponseRevision.decision)
+    ).all()
+    counts = dict.fromkeys(Decision, 0)
+    counts.update({Decision(decision): int(count) for decision, count in rows})
+    return counts
+
+
 def campaign_counts(dbsession, draft: Draft) -> tuple[int, int]:
     """How many campaigns (identical texts from enough authors), and how many visible comments carry them."""
-    campaigns = (
-        sa.select(sa.func.count().label("comments"))
+    # Two plain groupings (by text and author, then by text) that follow the report's index on
+    # (draft, fingerprint, author), rather than COUNT(DISTINCT), which sorts within every group.
+    by_author = (
+        sa.select(Comment.fingerprint, sa.func.count().label("comments"))
         .where(*visible(draft))
-        .group_by(Comment.fingerprint)
-        .having(sa.func.count(sa.distinct(Comment.author_id)) >= CAMPAIGN_MIN_AUTHORS)
+        .group_by(Comment.fingerprint, Comment.author_id)
+        .subquery()
+    )
+    campaigns = (
+        sa.select(sa.func.sum(by_author.c.comments).label("comments"))
+        .group_by(by_author.c.fingerprint)
+        .having(sa.func.count() >= CAMPAIGN_MIN_AUTHORS)
         .subquery()
     )
     count, comments = dbsession.execute(
@@ -394,7 +464,8 @@ def campaign_counts(dbsession, draft: Draft) -> tuple[int, int]:
 
 def survey_statistics(dbsession, draft: Draft, k: int) -> dict | None:
     """Answers per option or scale value, and respondents per question: one statement for the questions,
-    one for every count (CASE sums over the submissions' JSON answers)."""
+    one for every count (submissions grouped by each question's answer; a multiple-choice answer is grouped
+    as its whole list, which Python then splits into its options)."""
     found = dbsession.execute(
         sa.select(Survey.id, Question)
         .outerjoin(Question, Question.survey_id == Survey.id)
@@ -405,55 +476,55 @@ def survey_statistics(dbsession, draft: Draft, k: int) -> dict | None:
         return None
     survey_id = found[0][0]
     questions = [question for _, question in found if question is not None]
-    columns = [sa.func.count()]
-    layout = []  # per question: (row keys or None, number of count columns)
+    no_answer = sa.cast(sa.null(), sa.String)
+    legs = [sa.select(sa.literal_column("0").label("question"), no_answer.label("answer"), sa.func.count())
+            .where(Submission.survey_id == survey_id)]
     for question in questions:
-        counts, keys = answer_counts(question)
-        columns += counts
-        layout.append(keys)
-    row = dbsession.execute(sa.select(*columns).where(Submission.survey_id == survey_id)).one()
-    values = [int(value or 0) for value in row]
-    submissions, position = values[0], 1
+        answered = (
+            sa.select(Submission.answers[str(question.id)].as_string().label("answer"))
+            .where(Submission.survey_id == survey_id)
+            .subquery()
+        )
+        number = sa.literal_column(str(int(question.id)))
+        if question.kind == QuestionKind.text:  # counted, never read
+            legs.append(sa.select(number, no_answer, sa.func.count())
+                        .where(answered.c.answer.is_not(None), answered.c.answer != ""))
+        else:
+            legs.append(sa.select(number, answered.c.answer, sa.func.count())
+                        .where(answered.c.answer.is_not(None)).group_by(answered.c.answer))
+    rows = dbsession.execute(sa.union_all(*legs)).all()
+
+    submissions = sum(count for question_id, _, count in rows if question_id == 0)
     described = []
-    for question, keys in zip(questions, layout):
-        respondents = primary(values[position], k)
-        position += 1
-        table = None
-        if keys is not None:
-            counts = values[position:position + len(keys)]
-            position += len(keys)
-            rows = "scale_value" if question.kind == QuestionKind.scale else "option"
-            # A single answer per respondent: the table's total is the respondents; not so for multiple choice.
+    for question in questions:
+        answers = [(decode(answer), count) for question_id, answer, count in rows if question_id == question.id]
+        respondents = sum(count for _, count in answers)
+        table, total_name = None, None
+        if question.kind != QuestionKind.text:
+            keys = list(SCALE) if question.kind == QuestionKind.scale else list(range(len(question.options)))
+            counts = dict.fromkeys(keys, 0)
+            for answer, count in answers:
+                for value in answer if isinstance(answer, list) else [answer]:
+                    if value in counts:
+                        counts[value] += count
+            rows_kind = "scale_value" if question.kind == QuestionKind.scale else "option"
+            # One answer per respondent: the table's total is the respondents; not so for multiple choice.
             total_name = None if question.kind == QuestionKind.multiple_choice else "respondents"
-            shown, named = protect([single_column(f"survey_question_{question.id}", rows, keys, "answers", counts,
+            shown, named = protect([single_column(f"survey_question_{question.id}", rows_kind,
+                                                  [str(key) for key in keys], "answers", list(counts.values()),
                                                   total_name=total_name)], k)
             table = shown[0]
-            respondents = named.get("respondents", respondents)
+            if total_name:
+                respondents = named["respondents"]
         described.append({"id": question.id, "position": question.position, "kind": question.kind.value,
-                          "respondents": respondents, "table": table})
+                          "respondents": respondents if total_name else primary(respondents, k),
+                          "table": table})
     return {"submissions": primary(submissions, k), "questions": described}
 
 
-def answer_counts(question: Question) -> tuple[list, list[str] | None]:
-    """SQL sums for one question: its respondents, then (choice and scale) the answers per option or value."""
-    answers, key = Submission.answers, str(question.id)
-
-    def tally(condition):
-        return sa.func.sum(sa.case((condition, 1), else_=0))
-
-    if question.kind == QuestionKind.text:
-        text = answers[key].as_string()
-        return [tally(sa.and_(text.is_not(None), text != ""))], None
-    if question.kind == QuestionKind.multiple_choice:
-        slots = range(len(question.options))
-        chosen = [answers[(key, slot)].as_integer() for slot in slots]
-        if not chosen:
-            return [tally(sa.false())], None
-        counts = [tally(sa.or_(*(value == option for value in chosen))) for option in slots]
-        return [tally(chosen[0].is_not(None))] + counts, [str(option) for option in slots]
-    value = answers[key].as_integer()
-    choices = list(SCALE) if question.kind == QuestionKind.scale else list(range(len(question.options)))
-    return [tally(value.is_not(None))] + [tally(value == choice) for choice in choices], [str(c) for c in choices]
+def decode(answer):
+    """An answer as the database returns it: JSON text (PostgreSQL), or a number (SQLite)."""
+    return json.loads(answer) if isinstance(answer, str) else answer
 
 
 # --- suppression across tables ----------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def consultation(dbsession):
         dbsession.add(response)
 
     respond(["c1", "c2"], Decision.accepted, Decision.rejected)  # the latest revision counts: rejected
-    respond(["c3", "c4", "c6", "c7", "c8", "c9", "c11"], Decision.noted)
+    # c5 was answered, then hidden: it is no longer counted.
+    respond(["c3", "c4", "c5", "c6", "c7", "c8", "c9", "c11"], Decision.noted)
     dbsession.flush()
     return {"draft": draft, "users": u, "comments": c, "services": (s1, s2), "questions": questions}
 
@@ -314,4 +315,5 @@ def test_a_bounded_number_of_statements(dbsession, consultation, query_counter):
     with query_counter() as many:
         stats = build_statistics(dbsession, draft, now=GENERATED)
     assert stats["totals"]["comments"] == 49
-    assert many.count == few.count <= 9
+    on_postgresql = 2 if dbsession.get_bind().dialect.name == "postgresql" else 0  # work_mem and JIT
+    assert many.count == few.count <= 9 + on_postgresql
