@@ -2,8 +2,9 @@
 
 `build_statistics(dbsession, draft, k=5, now=None)` returns a JSON-serialisable dict of codes, never
 labels (the report is rendered later in fa and en). Every number comes from SQL aggregation, in at most
-nine statements whatever the number of comments (two more on PostgreSQL, to set and reset work_mem and JIT); Python only adds up the aggregates and suppresses. No
-person's data leaves the database: the rows read are counts per group.
+nine statements whatever the number of comments (two more on PostgreSQL, to set and reset work_mem and JIT);
+Python only adds up the aggregates and suppresses. No person's data leaves the database: the rows read are
+counts per group.
 
     {
       "k": 5,                                   # the threshold: a published count is 0 or at least k
@@ -19,7 +20,7 @@ person's data leaves the database: the rows read are counts per group.
         "supports": ..., "votes": ..., "survey_submissions": ..., "ratings": ...,
       },
       "tables": [table, ...],                   # in the order below
-      "survey": None | {"submissions": int | None, "questions": [question, ...]},
+      "survey": None | {"submissions": int | None, "questions": [question, ...]},  # None: the draft has none
     }
 
 A table (counts in `cells`, one list per row; every count is an int or None = suppressed, "fewer than k"):
@@ -74,8 +75,9 @@ A survey question:
 Suppression (eparticipation.reports.suppression) protects each table with its margins; entries that stand
 for the same number in several tables (a measure's totals, shared by its four demographic tables and by
 "totals"; the draft-level comments) are suppressed everywhere as soon as one table suppresses them, and
-each table is then protected again, until nothing changes. Every other number (campaigns, survey
-respondents, overall author votes) is suppressed when it is from 1 to k − 1.
+each table is then protected again, until nothing changes. The overall author votes are protected as a
+one-row table with its total; every other number (campaigns, survey submissions, the respondents of a
+multiple-choice or text question) is suppressed when it is from 1 to k − 1.
 """
 
 import json
