@@ -139,10 +139,10 @@ def room_to_aggregate(dbsession):
 def statistics_of(dbsession, draft: Draft, k: int, now: datetime) -> dict:
     reference_year = (draft.closes_at or now).year
     articles = article_rows(dbsession, draft)
-    tables = comment_tables(dbsession, draft, reference_year, articles)
+    tables = comment_tables(dbsession, draft, reference_year)
     participant_part, overall_votes = participant_tables(dbsession, draft, reference_year)
     tables += participant_part
-    tables.append(author_votes_table(dbsession, draft, articles, overall_votes, k))
+    tables += article_tables(dbsession, draft, articles, overall_votes, k)
     tables.append(ratings_table(dbsession, draft, k))
     if draft.state == State.published:
         counts = decision_counts(dbsession, draft)
@@ -256,40 +256,34 @@ def article_rows(dbsession, draft: Draft) -> list[tuple[int | None, str]]:
     return [(None, "draft")] + [(article_id, number) for article_id, number in rows]
 
 
-def comment_tables(dbsession, draft: Draft, reference_year: int, articles) -> list[Table]:
-    """Visible comments by (article, category then, age band, gender, province): one statement."""
+def comment_tables(dbsession, draft: Draft, reference_year: int) -> list[Table]:
+    """Visible comments by (whole draft or article, category then, age band, gender, province): one
+    statement."""
+    target = sa.case((Comment.article_id.is_(None), sa.literal_column("0")), else_=sa.literal_column("1"))
     profile = (
-        sa.select(Comment.article_id, raw(Comment.stakeholder_category).label("category"),
+        sa.select(target.label("target"), raw(Comment.stakeholder_category).label("category"),
                   age_band(reference_year).label("age_band"), raw(User.gender).label("gender"), User.residence)
         .join(User, User.id == Comment.author_id)
         .where(*visible(draft))
         .subquery()
     )
-    columns = [profile.c.article_id, profile.c.category, profile.c.age_band, profile.c.gender, profile.c.residence]
+    columns = [profile.c.target, profile.c.category, profile.c.age_band, profile.c.gender, profile.c.residence]
     rows = dbsession.execute(sa.select(*columns, sa.func.count()).group_by(*columns)).all()
 
     by_dimension = {dimension: blank(keys, len(COMMENT_TARGETS)) for dimension, keys in DIMENSIONS.items()}
     indexes = {dimension: row_index(dimension) for dimension in DIMENSIONS}
-    article_index = {article_id: n for n, (article_id, _) in enumerate(articles)}
-    by_article = [0] * len(articles)
     order = list(DIMENSIONS)
-    for article_id, *profile, count in rows:
-        target = 0 if article_id is None else 1
+    for target, *profile, count in rows:
         for dimension, value in zip(order, profile):
             by_dimension[dimension][indexes[dimension].get(value, indexes[dimension][None])][target] += count
-        by_article[article_index[article_id]] += count
 
     names = {"draft_comments": [("column_total", 0)], "article_comments": [("column_total", 1)],
              "comments": [("total",)]}
-    tables = [
+    return [
         Table(f"comments_by_{dimension}", dimension, "comment_target", list(DIMENSIONS[dimension]),
               list(COMMENT_TARGETS), cells, names)
         for dimension, cells in by_dimension.items()
     ]
-    by_article_table = single_column("comments_by_article", "article", [key for _, key in articles], "comments",
-                                     by_article, total_name="comments")
-    by_article_table.names["draft_comments"] = [("cell", 0, 0)]
-    return tables + [by_article_table]
 
 
 def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[list[Table], list[int]]:
@@ -359,19 +353,29 @@ def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[li
     return tables, overall
 
 
-def author_votes_table(dbsession, draft: Draft, articles, overall: list[int], k: int) -> Table:
-    """Per row by article, the authors of its visible comments who voted, by their vote: one statement."""
-    pairs = sa.select(Comment.author_id, Comment.article_id).where(*visible(draft)).distinct().subquery()
+def article_tables(dbsession, draft: Draft, articles, overall: list[int], k: int) -> list[Table]:
+    """Per row by article: its visible comments, and the authors of them who voted, by their vote. One
+    statement: the comments grouped by (author, article) in the order of the report's index, then by
+    (article, the author's vote)."""
+    pairs = (
+        sa.select(Comment.author_id, Comment.article_id, sa.func.count().label("comments"))
+        .where(*visible(draft))
+        .group_by(Comment.author_id, Comment.article_id)
+        .subquery()
+    )
     rows = dbsession.execute(
-        sa.select(pairs.c.article_id, raw(Vote.choice), sa.func.count())
+        sa.select(pairs.c.article_id, raw(Vote.choice), sa.func.count(), sa.func.sum(pairs.c.comments))
         .select_from(pairs)
-        .join(Vote, sa.and_(Vote.user_id == pairs.c.author_id, Vote.draft_id == draft.id))
+        .outerjoin(Vote, sa.and_(Vote.user_id == pairs.c.author_id, Vote.draft_id == draft.id))
         .group_by(pairs.c.article_id, Vote.choice)
     ).all()
     article_index = {article_id: n for n, (article_id, _) in enumerate(articles)}
     cells = blank(articles, len(VOTES))
-    for article_id, choice, count in rows:
-        cells[article_index[article_id]][VOTES.index(choice)] += count
+    comments = [0] * len(articles)
+    for article_id, choice, authors, written in rows:
+        comments[article_index[article_id]] += int(written)
+        if choice is not None:
+            cells[article_index[article_id]][VOTES.index(choice)] += authors
 
     def finish(shown: dict):
         shown["shares"] = [[share(count, total) for count in row]
@@ -380,8 +384,10 @@ def author_votes_table(dbsession, draft: Draft, articles, overall: list[int], k:
         shown["overall"] = {"cells": everyone.cells[0], "total": everyone.row_totals[0],
                             "shares": [share(count, everyone.row_totals[0]) for count in everyone.cells[0]]}
 
-    return Table("author_votes_by_article", "article", "vote", [key for _, key in articles], list(VOTES), cells,
-                 finish=finish)
+    keys = [key for _, key in articles]
+    by_article = single_column("comments_by_article", "article", keys, "comments", comments, total_name="comments")
+    by_article.names["draft_comments"] = [("cell", 0, 0)]
+    return [by_article, Table("author_votes_by_article", "article", "vote", keys, list(VOTES), cells, finish=finish)]
 
 
 def ratings_table(dbsession, draft: Draft, k: int) -> Table:
