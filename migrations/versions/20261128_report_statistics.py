@@ -1,6 +1,6 @@
 """Report statistics: two indexes on comments that the report's aggregates read instead of the table.
 
-The comments' table holds their text and is ten to twenty times larger than these indexes; the report
+The comments' table holds their text and is six to nine times larger than each of these indexes; the report
 counts a draft's comments several ways (by author and article, by text and author), and PostgreSQL answers
 each from an index alone (an index-only scan), in the order the grouping needs.
 
