@@ -10,11 +10,9 @@ from eparticipation.responses.schemas import DECISION_LABELS
 
 AGE_BAND_LABELS = {
     "under_18": _("Under 18"),
-    "18_24": "18–24",
-    "25_34": "25–34",
-    "35_44": "35–44",
-    "45_54": "45–54",
-    "55_64": "55–64",
+    # "18 to 24" rather than "18–24": digits around a dash swap places in a right-to-left line.
+    **{f"{low}_{high}": _("${low} to ${high}", mapping={"low": low, "high": high})
+       for low, high in ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))},
     "65_plus": _("65 and over"),
 }
 VOTE_LABELS = {"support": _("Support"), "oppose": _("Oppose"), "abstain": _("Abstain")}

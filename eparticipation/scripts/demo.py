@@ -1195,7 +1195,7 @@ def finalise_report(dbsession, registry, draft: Draft, editor: User, at: datetim
     dbsession.flush()
 
 
-def ensure_reports(dbsession, registry) -> Counter:
+def ensure_reports(dbsession, registry, participation_added: bool) -> Counter:
     """The reports of the closed and published drafts, built again now that their participation is in (the
     report worker would have built them when they closed); a published report keeps its summary and stays
     final; a closed one waits for its editors' curation."""
@@ -1204,8 +1204,7 @@ def ensure_reports(dbsession, registry) -> Counter:
                                .order_by(Draft.id)).all()
     for draft in closed:
         report = reports.report_of(dbsession, draft)
-        if report is not None and report.status == ReportStatus.ready and report.built_at > (draft.closed_at or
-                                                                                            draft.closes_at):
+        if report is not None and report.status == ReportStatus.ready and not participation_added:
             continue
         if report is None:
             report = reports.request_build(dbsession, draft, draft.closed_at or draft.closes_at)
@@ -1287,7 +1286,7 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     counts = ensure_participation(dbsession, registry, agencies)
     dbsession.flush()
     counts += ensure_responses(dbsession, registry, agencies)
-    return added, counts + ensure_reports(dbsession, registry)
+    return added, counts + ensure_reports(dbsession, registry, participation_added=bool(counts))
 
 
 def main(argv=None):
