@@ -13,7 +13,7 @@ from pyramid.view import view_config
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.views import presentation
 from eparticipation.forms import CSRFSchema, FormView, length, strip_text
-from eparticipation.i18n import LANGUAGE_LABELS, _, flash, translate
+from eparticipation.i18n import LANGUAGE_LABELS, _, flash, localize_digits, translate
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
 from eparticipation.reports import DraftReport, opendata, services
@@ -54,6 +54,11 @@ def table_views(request, draft, statistics: dict | None) -> list[dict]:
             columns.append(translate(request, MEASURE_LABELS["average"]))
             for row, average in zip(cells, table["averages"]):
                 row.append(average)
+        if table.get("shares") is not None:  # engagement: the share of support and of opposition per row
+            columns += [translate(request, MEASURE_LABELS["support_share"]),
+                        translate(request, MEASURE_LABELS["oppose_share"])]
+            for row, shares in zip(cells, table["shares"]):
+                row += [percent(share, language) for share in shares[:2]]
         first = [row[0] if row else None for row in cells]
         views.append({
             "id": table["id"],
@@ -61,14 +66,21 @@ def table_views(request, draft, statistics: dict | None) -> list[dict]:
             "row_heading": translate(request, DIMENSION_LABELS[dimension]) if dimension in DIMENSION_LABELS else "",
             "rows": list(zip(rows, cells, table.get("row_totals") or [None] * len(rows))),
             "columns": columns,
-            "column_totals": (table.get("column_totals") or []) + ([None] if table.get("averages") is not None
-                                                                  and table.get("column_totals") else []),
+            "column_totals": (table.get("column_totals") or []) + [""] * (len(columns) - len(table["column_keys"]))
+            if table.get("column_totals") else None,
             "total": table.get("total"),
             "has_row_totals": bool(table.get("row_totals")) and len(table["column_keys"]) > 1,
             "bars": bars(rows, first),
             "chart_measure": columns[0] if columns else "",
         })
     return views
+
+
+def percent(share, language: str) -> str | None:
+    """A share (0..1) as the page writes it, "42 %" / "۴۲٪"; None (suppressed) stays None."""
+    if share is None:
+        return None
+    return localize_digits(f"{share * 100:.0f}", language) + ("٪" if language == "fa" else " %")
 
 
 def agency_services(request, draft):

@@ -119,6 +119,8 @@ def test_editors_curate_finalise_and_the_coordinator_publishes(en, dbsession, dr
     curate(editor, draft)
     page = editor.get(f"/consultations/{draft.id}/report/")
     assert "The summary of key concerns in English is missing." in page.text
+    engagement = page.html.find(id="author_votes_by_article-heading").find_parent("section")
+    assert "Support among commenters who voted" in engagement.text  # the shares beside the counts
     editor.post(f"/consultations/{draft.id}/report/finalise", {"csrf_token": editor.get_csrf_token("/me")},
                 status=303)
     assert report_of(dbsession, draft).finalised_at is None
