@@ -14,6 +14,16 @@ from eparticipation.permissions import Permissions
 from eparticipation.security import role_principal
 
 
+def row_by_number(dbsession, model, name: str):
+    """The row of `model` whose id is the path segment `name` (ASCII digits only); KeyError (404) otherwise."""
+    if not (name.isascii() and name.isdigit()):
+        raise KeyError(name)
+    row = dbsession.get(model, int(name))
+    if row is None:
+        raise KeyError(name)
+    return row
+
+
 class Container:
     """A location-aware node whose children are looked up by name; unknown names raise KeyError."""
 
@@ -71,11 +81,7 @@ class ConsultationContainer(Container):
     def __getitem__(self, name):
         from eparticipation.consultations.workflow import close_if_ended
 
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
-        draft = self.request.dbsession.get(Draft, int(name))
-        if draft is None:
-            raise KeyError(name)
+        draft = row_by_number(self.request.dbsession, Draft, name)
         draft.__parent__ = self
         if draft.state == State.draft and not self.request.has_permission(Permissions.DraftView, draft):
             raise KeyError(name)
@@ -95,10 +101,8 @@ class DraftRows:
         self.draft = draft
 
     def __getitem__(self, name):
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
-        row = sa.inspect(self.draft).session.get(self.model, int(name))
-        if row is None or row.draft_id != self.draft.id:
+        row = row_by_number(sa.inspect(self.draft).session, self.model, name)
+        if row.draft_id != self.draft.id:
             raise KeyError(name)
         row.__parent__ = self
         return row
@@ -137,12 +141,7 @@ class AuditArea(Container):
 
 class AuditDrafts(Container):
     def __getitem__(self, name):
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
-        draft = self.request.dbsession.get(Draft, int(name))
-        if draft is None:
-            raise KeyError(name)
-        return AuditedDraft(self.request, name, self, draft)
+        return AuditedDraft(self.request, name, self, row_by_number(self.request.dbsession, Draft, name))
 
 
 class AuditedDraft(Container):
@@ -164,12 +163,7 @@ class UserContainer(Container):
     """/admin/users/<id>/"""
 
     def __getitem__(self, name):
-        if not name.isdigit() or not name.isascii():
-            raise KeyError(name)
-        user = self.request.dbsession.get(User, int(name))
-        if user is None:
-            raise KeyError(name)
-        return UserResource(self.request, name, self, user)
+        return UserResource(self.request, name, self, row_by_number(self.request.dbsession, User, name))
 
 
 class UserResource(Container):
