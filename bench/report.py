@@ -58,7 +58,7 @@ class StatementTimer:
         self.statements.append((time.perf_counter() - conn.info.pop("started"), statement, parameters))
 
 
-def measure(url: str, runs: int, k: int, explain: bool) -> dict:
+def measure(url: str, runs: int, k: int, explain: bool, concurrent: bool = True) -> dict:
     engine = get_engine({"sqlalchemy.url": url})
     try:
         with Session(engine) as session:
@@ -76,7 +76,7 @@ def measure(url: str, runs: int, k: int, explain: bool) -> dict:
                 sa.event.listen(engine, "before_cursor_execute", timer.before)
                 sa.event.listen(engine, "after_cursor_execute", timer.after)
                 started = time.perf_counter()
-                result = build_statistics(session, draft, k=k)
+                result = build_statistics(session, draft, k=k, concurrent=concurrent)
                 timings.append(time.perf_counter() - started)
                 sa.event.remove(engine, "before_cursor_execute", timer.before)
                 sa.event.remove(engine, "after_cursor_execute", timer.after)
@@ -120,7 +120,7 @@ def measure_whole(url: str, k: int) -> dict:
             if draft is None:
                 raise SystemExit(f"no benchmark draft in {sa.make_url(url).database}: run bench/report_data.py")
             started = time.perf_counter()
-            build_statistics(session, draft, k=k)
+            build_statistics(session, draft, k=k, concurrent=True)
             statistics_done = time.perf_counter()
             themes = propose_themes(comments_for_themes(session, draft))
             finished = time.perf_counter()
@@ -166,6 +166,8 @@ def parse_args(argv=None):
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each statement")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one-connection", action="store_true",
+                        help="all statements on one connection (the worker runs the longest on a second one)")
     parser.add_argument("--whole", action="store_true",
                         help="time the worker's whole build (statistics and themes) once, against 60 s and 2 GB")
     return parser.parse_args(argv)
@@ -178,7 +180,7 @@ def main(argv=None):
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
     try:
-        results = measure(args.database_url, args.runs, args.k, args.explain)
+        results = measure(args.database_url, args.runs, args.k, args.explain, not args.one_connection)
     except sa.exc.OperationalError as error:
         log(f"cannot reach PostgreSQL: {error.orig}")
         return 1

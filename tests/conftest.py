@@ -55,6 +55,8 @@ def app_settings(database_url, tmp_path_factory):
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",
         "retry.attempts": "3",
+        # The tests' rows are not committed: a second connection would not see them (statistics.alongside).
+        "eparticipation.report.concurrent": "false",
         # Every channel writes files (the worker's tests point adapters at fake servers of their own).
         "eparticipation.messaging.channels": "email bale eitaa",
         "eparticipation.messaging.email.adapter": "folder",

@@ -22,6 +22,8 @@ class DraftReport:
 
 
 def includeme(config):
+    from pyramid.settings import asbool
+
     from eparticipation.consultations.models import register_draft_child
     from eparticipation.consultations.workflow import DraftTransitioned
     from eparticipation.reports.services import on_transition, report_is_finalised
@@ -29,6 +31,8 @@ def includeme(config):
     settings = config.get_settings()
     settings["eparticipation.report.k"] = int(settings.get("eparticipation.report.k", 5))
     settings["eparticipation.report.max_themes"] = int(settings.get("eparticipation.report.max_themes", 8))
+    # On PostgreSQL the longest statistics statement runs on a second connection (statistics.alongside).
+    settings["eparticipation.report.concurrent"] = asbool(settings.get("eparticipation.report.concurrent", True))
     register_draft_child("report", DraftReport)
     config.add_workflow_guard("publish", report_is_finalised)
     config.add_subscriber(on_transition, DraftTransitioned)

@@ -48,8 +48,9 @@ def build(session, registry, report: Report):
 
     draft = session.get(Draft, report.draft_id)
     started = time.monotonic()
-    statistics = build_statistics(session, draft, k=registry.settings["eparticipation.report.k"],
-                                  now=get_clock(registry).now())
+    settings = registry.settings
+    statistics = build_statistics(session, draft, k=settings["eparticipation.report.k"], now=get_clock(registry).now(),
+                                  concurrent=settings["eparticipation.report.concurrent"])
     proposed = propose_themes(comments_for_themes(session, draft),
                               max_themes=registry.settings["eparticipation.report.max_themes"])
     curated = {theme.key: theme for theme in report.themes}

@@ -2,7 +2,9 @@
 
 `build_statistics(dbsession, draft, k=5, now=None)` returns a JSON-serialisable dict of codes, never
 labels (the report is rendered later in fa and en). Every number comes from SQL aggregation, in at most
-nine statements whatever the number of comments (two more on PostgreSQL, to set and reset work_mem and JIT);
+nine statements whatever the number of comments (two more on PostgreSQL, to set and reset work_mem and JIT;
+with `concurrent`, the participants' statement runs on a second connection on the same snapshot, see
+`alongside`);
 Python only adds up the aggregates and suppresses. No person's data leaves the database: the rows read are
 counts per group.
 
@@ -81,12 +83,14 @@ multiple-choice or text question) is suppressed when it is from 1 to k − 1.
 """
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from eparticipation.accounts.models import StakeholderCategory, User
 from eparticipation.consultations.models import ConsultedArticle, Draft, State
@@ -112,10 +116,16 @@ WORK_MEM = "64MB"
 COMMENT_TARGETS = ("draft", "article")
 
 
-def build_statistics(dbsession, draft: Draft, *, k: int = 5, now: datetime | None = None) -> dict:
-    """The report's statistics for `draft`; the module's docstring gives the exact shape."""
+def build_statistics(dbsession, draft: Draft, *, k: int = 5, now: datetime | None = None,
+                     concurrent: bool = False) -> dict:
+    """The report's statistics for `draft`; the module's docstring gives the exact shape.
+
+    `concurrent` (the report worker's choice): on PostgreSQL, the participants' statement, the longest, runs
+    on a second connection at the same time as the others, reading the same snapshot (exported by this
+    transaction), so the numbers are those of one moment. That connection cannot see this transaction's own
+    uncommitted rows: only for a caller whose data is committed (the worker; not a test's open transaction)."""
     with room_to_aggregate(dbsession):
-        return statistics_of(dbsession, draft, k, now or utcnow())
+        return statistics_of(dbsession, draft, k, now or utcnow(), concurrent)
 
 
 @contextmanager
@@ -136,21 +146,56 @@ def room_to_aggregate(dbsession):
                       {"memory": before[0], "jit": before[1]})
 
 
-def statistics_of(dbsession, draft: Draft, k: int, now: datetime) -> dict:
+SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
+
+
+@contextmanager
+def alongside(dbsession, concurrent: bool, work: Callable, *args):
+    """Run `work(session, *args)` on a second connection while the block runs, on this transaction's
+    snapshot (PostgreSQL and `concurrent` only); otherwise right here, before the block. Yields a future."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    if not concurrent or dbsession.get_bind().dialect.name != "postgresql":
+        done = Future()
+        done.set_result(work(dbsession, *args))
+        yield done
+        return
+    snapshot = dbsession.scalar(sa.text("SELECT pg_export_snapshot()"))
+    if not SNAPSHOT_ID.match(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    engine = dbsession.get_bind().engine
+
+    def on_the_snapshot():
+        with engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked above
+                with Session(bind=connection) as session, room_to_aggregate(session):
+                    return work(session, *args)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(on_the_snapshot)
+        yield future
+        future.result()  # the exporting transaction must outlive the import: wait before leaving
+
+
+def statistics_of(dbsession, draft: Draft, k: int, now: datetime, concurrent: bool = False) -> dict:
     reference_year = (draft.closes_at or now).year
-    articles = article_rows(dbsession, draft)
-    tables = comment_tables(dbsession, draft, reference_year)
-    participant_part, overall_votes = participant_tables(dbsession, draft, reference_year)
+    with alongside(dbsession, concurrent, participant_tables, draft, reference_year) as participants:
+        articles = article_rows(dbsession, draft)
+        tables = comment_tables(dbsession, draft, reference_year)
+        tables.append(ratings_table(dbsession, draft, k))
+        if draft.state == State.published:
+            counts = decision_counts(dbsession, draft)
+            # Once published every visible comment is answered: its total is the comments' total, suppressed
+            # alike.
+            tables.append(single_column("responses_by_decision", "decision", [d.value for d in Decision],
+                                        "comments", [counts[d] for d in Decision], total_name="comments"))
+        survey = survey_statistics(dbsession, draft, k)
+        campaigns, campaign_comments = campaign_counts(dbsession, draft)
+    participant_part, overall_votes = participants.result()
     tables += participant_part
     tables += article_tables(dbsession, draft, articles, overall_votes, k)
-    tables.append(ratings_table(dbsession, draft, k))
-    if draft.state == State.published:
-        counts = decision_counts(dbsession, draft)
-        # Once published every visible comment is answered: its total is the comments' total, suppressed alike.
-        tables.append(single_column("responses_by_decision", "decision", [d.value for d in Decision], "comments",
-                                    [counts[d] for d in Decision], total_name="comments"))
-    survey = survey_statistics(dbsession, draft, k)
-    campaigns, campaign_comments = campaign_counts(dbsession, draft)
 
     order = {name: n for n, name in enumerate(TABLE_ORDER)}
     tables.sort(key=lambda table: order.get(table.id.rsplit("_by_", 1)[0], len(order)))

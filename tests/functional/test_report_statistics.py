@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from eparticipation.consultations.models import State
 from eparticipation.feedback.models import Service, ServiceRating
@@ -317,3 +318,48 @@ def test_a_bounded_number_of_statements(dbsession, consultation, query_counter):
     assert stats["totals"]["comments"] == 49
     on_postgresql = 2 if dbsession.get_bind().dialect.name == "postgresql" else 0  # work_mem and JIT
     assert many.count == few.count <= 9 + on_postgresql
+
+
+def test_the_concurrent_build_gives_the_same_numbers(engine, query_counter):
+    """The report worker's way (the participants' statement on a second connection, on the same snapshot)
+    gives what the one-connection way gives. Committed for real (a second connection sees only that), then
+    removed."""
+    from sqlalchemy.orm import Session
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the concurrent statement needs PostgreSQL's exported snapshots; SQLite runs them in turn")
+
+    from eparticipation.consultations.models import Draft
+    from eparticipation.agencies.models import Agency
+    from eparticipation.accounts.models import User
+
+    with Session(engine) as session:
+        agency = make_agency(session)
+        draft = make_draft(session, agency, state="closed", articles=2, opens_at=OPENS, closes_at=CLOSES)
+        people = [make_user(session, birth_year=1950 + 3 * n, gender="female" if n % 3 else "male",
+                            residence=DIMENSIONS["province"][n % 5], stakeholder_category="individual")
+                  for n in range(12)]
+        for n, person in enumerate(people):
+            comment = make_comment(session, draft, person, body=f"نظر {n} دربارهٔ مهلت این پیش‌نویس",
+                                   article=draft.consulted_articles[n % 2] if n % 3 else None, created_at=DURING)
+            session.add(CommentSupport(comment_id=comment.id, user_id=people[(n + 1) % 12].id, supported_at=DURING))
+            session.add(Vote(draft_id=draft.id, user_id=person.id, choice=list(VoteChoice)[n % 3], cast_at=DURING,
+                             updated_at=DURING))
+        session.commit()
+        ids = (draft.id, agency.id, [p.id for p in people])
+    try:
+        with Session(engine) as session:
+            draft = session.get(Draft, ids[0])
+            alone = build_statistics(session, draft, now=GENERATED)
+            session.rollback()
+            with query_counter() as counted:
+                together = build_statistics(session, session.get(Draft, ids[0]), now=GENERATED, concurrent=True)
+            assert together == alone
+            assert together["totals"]["participants"] == 12 and together["totals"]["supports"] == 12
+            assert any("SET TRANSACTION SNAPSHOT" in statement for statement in counted.statements)
+    finally:
+        with Session(engine) as session:
+            session.execute(sa.delete(Draft).where(Draft.id == ids[0]))
+            session.execute(sa.delete(User).where(User.id.in_(ids[2])))
+            session.execute(sa.delete(Agency).where(Agency.id == ids[1]))
+            session.commit()
