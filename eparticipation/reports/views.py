@@ -272,9 +272,14 @@ def download(body: bytes, content_type: str, filename: str) -> WebResponse:
 
 @view_config(context=DraftReport, name="report.pdf", request_method="GET", permission=Permissions.ReportView)
 def report_pdf(context, request):
+    """The PDF in the page's language, or in `?lang=` (without changing the language the site is shown in)."""
+    from eparticipation.messaging.services import localizer_for
     from eparticipation.reports.pdf import render_pdf
 
     ready_report(context)
+    language = request.params.get("lang")
+    if language in request.registry.settings["eparticipation.available_languages"]:
+        request.locale_name, request.localizer = language, localizer_for(request.registry, language)
     pdf = render_pdf(request, page_data(request, context))
     return download(pdf, "application/pdf", f"report-{context.draft.id}-{request.locale_name}.pdf")
 
