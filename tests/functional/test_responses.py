@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from eparticipation.audit.models import AuditEntry
 from eparticipation.consultations.models import State
 from eparticipation.participation.models import CommentState
-from eparticipation.responses.models import Decision, Response, ResponseRevision
+from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 
 from ..conftest import NOW
 from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user
@@ -337,3 +337,21 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
     key = f"responses:draft:{draft.id}"
     assert sorted(entry["channel"] for entry in delivered if entry["key"] == key) == ["bale", "email", "email"]
     assert verify(dbsession).ok
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 403), ("citizen@example.org", 403), ("other.editor@example.org", 403),
+    ("coordinator@example.org", 200), ("auditor@example.org", 200), ("editor2@example.org", 200),
+])
+def test_a_responses_history_is_for_the_agency_and_auditors(testapp, dbsession, draft, comments, people, who,
+                                                            status):
+    response = Response(draft_id=draft.id, created_by_id=people["editor"].id, created_at=NOW)
+    response.covered = [ResponseComment(comment_id=comments[0].id)]
+    response.revisions = [ResponseRevision(number=1, decision=Decision.noted, reason="ثبت شد",
+                                           author_id=people["editor"].id, written_at=NOW)]
+    dbsession.add(response)
+    dbsession.flush()
+    if who:
+        testapp.login(who)
+    testapp.get(f"/consultations/{draft.id}/responses/{response.id}/", status=status)
+    testapp.get(f"/consultations/{draft.id}/responses/{response.id + 1000}/", status=404)
