@@ -1,10 +1,17 @@
-"""A cache of whole pages for anonymous visitors, in each application process.
+"""A cache of whole pages, in each application process: the draft page of anonymous visitors, and the draft
+page that signed-in participants share.
 
 Most visitors of a consultation read its draft page without signing in, and every one of them is shown
 the same page. Rendering it costs several times what serving it from memory does, so the page is kept,
 under a key that holds everything it depends on (see `draft_page_key`). Only visitors without a session
 cookie use it: they have no identity, no flashed messages and no CSRF token, so their page is the same
 for all of them; it is never shared between languages, addresses or signed-in people.
+
+Signed-in participants without a role (most signed-in visitors) all have the same permissions on a draft,
+so their pages differ only in a few personal parts: their page is rendered once in shared mode, with
+those parts marked (personal.py), kept under the same key plus "participant", and each person's parts
+are filled in when it is served (participation/overlay.py). Editors, coordinators, auditors and
+administrators, and anyone with a flashed message waiting, get a page rendered for them.
 
 The draft's `participation_version` moves in the transaction of every comment, edit, withdrawal, support,
 hiding, restoring and vote, so a page is out of date in every process as soon as that commits. What the
@@ -15,8 +22,13 @@ Off unless `eparticipation.page_cache.entries` is above 0.
 import threading
 import time
 from collections import OrderedDict
+from typing import Callable
 
+from pyramid.renderers import render
+
+from eparticipation.personal import SharedPage
 from eparticipation.security import SESSION_COOKIE
+from eparticipation.templating import FLASH_QUEUES
 
 
 class PageCache:
@@ -55,6 +67,22 @@ def page_cache_for(request) -> PageCache | None:
     return cache
 
 
+def shared_page_cache_for(request) -> PageCache | None:
+    """The cache, when this request may use a page shared by signed-in participants (personal.py): enabled,
+    a GET, a signed-in person without any role (so their permissions are every participant's) and without a
+    message flashed to them (which the shared page would not show)."""
+    cache = request.registry.get("page_cache")
+    if cache is None or request.method not in ("GET", "HEAD") or SESSION_COOKIE not in request.cookies:
+        return None
+    user = request.identity
+    if user is None or user.grants:
+        return None
+    session = request.session
+    if any(session.peek_flash(queue) for queue in FLASH_QUEUES):
+        return None
+    return cache
+
+
 def draft_page_key(request, draft) -> tuple:
     """Everything an anonymous visitor's draft page depends on: the draft and its participation, the
     agency's names, the day (days left) and whether it accepts participation now, the language, and the
@@ -86,6 +114,27 @@ def serve_cached(request, key):
 
     request.add_response_callback(keep)
     return None
+
+
+def serve_shared(request, key, personalise: Callable[[SharedPage], bytes]):
+    """The shared page kept under `key` as this person sees it (`personalise` fills it in), or None."""
+    shared = request.registry["page_cache"].get(key)
+    if shared is None:
+        return None
+    response = request.response
+    response.body = personalise(shared)
+    return response
+
+
+def render_shared(request, key, renderer: str, values: dict, personalise: Callable[[SharedPage], bytes],
+                  facts=None):
+    """Render the page in shared mode, keep it under `key` with the `facts` its personal parts are chosen
+    by, and answer with this person's own (in the view: the request's transaction is still open)."""
+    shared = SharedPage.parse(render(renderer, {**values, "shared_page": True}, request), facts)
+    request.registry["page_cache"].put(key, shared)
+    response = request.response
+    response.body = personalise(shared)
+    return response
 
 
 def includeme(config):

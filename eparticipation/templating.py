@@ -3,7 +3,8 @@
 from pyramid.csrf import get_csrf_token
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from eparticipation import i18n
+from eparticipation import i18n, personal
+from eparticipation.messaging import unread_badge
 from eparticipation.permissions import Permissions
 from eparticipation.security import SESSION_COOKIE
 
@@ -33,8 +34,16 @@ def template_globals(event):
     # language, and translation strings in the mapping translated too.
     event["_"] = i18n.template_translator(request)
     event["Permissions"] = Permissions
-    # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
-    event["csrf_token"] = lambda: get_csrf_token(request)
+    # A page shared by signed-in participants (personal.py) marks where each person's own values go.
+    shared = isinstance(event.rendering_val, dict) and event.rendering_val.get("shared_page", False)
+    event["shared_page"] = shared
+    if shared:
+        event["csrf_token"] = lambda: personal.value_marker(personal.CSRF)
+        event["unread_badge"] = lambda: personal.value_marker(personal.UNREAD)
+    else:
+        # Called only by templates with a form, so anonymous readers of other pages get no session cookie.
+        event["csrf_token"] = lambda: get_csrf_token(request)
+        event["unread_badge"] = lambda: unread_badge(request, request.unread_messages)
     event["flash_messages"] = lambda: flash_messages(request)
 
 

@@ -34,7 +34,15 @@ from eparticipation.consultations.schemas import (
 from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
-from eparticipation.pagecache import draft_page_key, page_cache_for, serve_cached
+from eparticipation.pagecache import (
+    draft_page_key,
+    page_cache_for,
+    render_shared,
+    serve_cached,
+    serve_shared,
+    shared_page_cache_for,
+)
+from eparticipation.participation.overlay import participant_page
 from eparticipation.participation.views import draft_participation
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
@@ -83,14 +91,26 @@ def listing(context, request):
 @view_config(context=Draft, renderer="consultations/draft.jinja2", permission=Permissions.DraftView)
 def draft_page(context, request):
     draft = context
+    shared = False
     if page_cache_for(request) is not None:
-        key = draft_page_key(request, draft)
-        cached = serve_cached(request, key)
+        cached = serve_cached(request, draft_page_key(request, draft))
         if cached is not None:
             return cached
+    elif shared_page_cache_for(request) is not None:
+        # Every participant without a role shares one rendering, with their own parts filled in.
+        key = (*draft_page_key(request, draft), "participant")
+
+        def personalise(page):
+            return participant_page(request, draft, page)
+
+        cached = serve_shared(request, key, personalise)
+        if cached is not None:
+            return cached
+        shared = True
     load_page_collections(request, draft)
     can_edit_articles = request.has_permission(Permissions.ArticleEdit, draft)
-    return {
+    participation = draft_participation(request, draft)
+    values = {
         "draft": draft,
         "texts": article_sections(draft, can_edit_articles),
         "timeline": timeline(draft),
@@ -101,9 +121,13 @@ def draft_page(context, request):
         "can_see_history": request.has_permission(Permissions.DraftHistory, draft),
         "show_comparison": draft.state == State.published,
         "languages": sorted(draft.texts, key=lambda lang: (lang != request.locale_name, lang != "fa", lang)),
-        "p": draft_participation(request, draft),
+        "p": participation,
         **presentation(request),
     }
+    if shared:
+        authors = {c.id: c.author_id for c in participation["page"].comments} if participation["shown"] else {}
+        return render_shared(request, key, "consultations/draft.jinja2", values, personalise, authors)
+    return values
 
 
 def load_page_collections(request, draft: Draft):

@@ -8,6 +8,9 @@ can be reached on (e-mail, Bale, Eitaa), delivered by a separate worker from a t
 subscribers with MessageDelivered / MessageDeadLettered events.
 """
 
+from markupsafe import Markup
+
+from eparticipation.i18n import _, format_number, translate
 from eparticipation.messaging.events import MessageDeadLettered, MessageDelivered
 from eparticipation.messaging.services import notify
 
@@ -23,6 +26,15 @@ def unread_messages(request) -> int | None:
     if user is None or getattr(request, "exception", None) is not None:
         return None
     return unread_count(request.dbsession, user.id)
+
+
+def unread_badge(request, count: int | None) -> Markup:
+    """The header's badge of unread messages after "Inbox": empty when there are none."""
+    if not count:
+        return Markup("")
+    unread = translate(request, _("unread"))
+    return Markup(' <span class="badge rounded-pill text-bg-danger">{}<span class="visually-hidden"> {}</span></span>'
+                  ).format(format_number(count, request.locale_name), unread)
 
 
 def includeme(config):

@@ -98,6 +98,9 @@ def live_settings(tmp_path_factory):
         "eparticipation.messaging.bale.webhook_secret": "browser-hook",
         "eparticipation.messaging.eitaa.adapter": "folder",
         "eparticipation.messaging.eitaa.folder": str(database.parent / "mail" / "eitaa"),
+        # As in production: anonymous visitors' pages, and the page signed-in participants share.
+        "eparticipation.page_cache.entries": "500",
+        "eparticipation.page_cache.seconds": "60",
     }
 
 
