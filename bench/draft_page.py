@@ -81,7 +81,6 @@ from eparticipation.text import normalise  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/eparticipation_bench"
 PASSWORD = "bench-pass-1405"
-PARTICIPANT_EMAIL = "participant01@bench.example.org"
 SEED_PARTICIPANTS = 50
 SEED_COMMENTS = 50
 ARTICLES = 10
@@ -139,6 +138,10 @@ def rebuild_schema(engine):
         command.upgrade(config, "heads")
 
 
+def participant_email(number: int) -> str:
+    return f"participant{number:02d}@bench.example.org"
+
+
 def comment_body(number: int) -> str:
     """A Persian comment of a plausible length (about 150–400 characters), different for each number."""
     length = 25 + number % 40
@@ -192,7 +195,7 @@ def seed(engine) -> Seeded:
 
         categories = list(StakeholderCategory)
         users = [
-            User(email=PARTICIPANT_EMAIL if n == 1 else f"participant{n:02d}@bench.example.org",
+            User(email=participant_email(n),
                  password_hash=password_hash, display_name=f"شرکت‌کننده {n}",
                  stakeholder_category=categories[n % len(categories)], created_at=opens - timedelta(days=30))
             for n in range(1, SEED_PARTICIPANTS + 1)
@@ -432,11 +435,12 @@ class Measurement:
     share_of_bare: float | None = None
 
 
-def hammer(port, path, cookie, seconds, threads):
+def hammer(port, path, cookies, seconds, threads):
     """`threads` clients, each on one keep-alive connection, sending requests one after the other until
     `seconds` have passed: each client's latencies (s) and busy time (from the start to its last response,
     s), and the size of one response. Like a browser, each client sends back the session cookie it is
-    given (the first request carries `cookie`). A client's rate, its requests ÷ its busy time, has no bias from the
+    given (client i's first request carries `cookies[i % len(cookies)]`: a different person for each client
+    when there are as many cookies as clients; none when `cookies` is empty). A client's rate, its requests ÷ its busy time, has no bias from the
     requests still running at the deadline; the clients' rates add up to the server's."""
     start = time.perf_counter() + 0.05
     deadline = start + seconds
@@ -449,7 +453,7 @@ def hammer(port, path, cookie, seconds, threads):
     def client(index):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = latencies[index]
-        headers = {"Cookie": cookie} if cookie else {}
+        headers = {"Cookie": cookies[index % len(cookies)]} if cookies else {}
         try:
             time.sleep(max(0.0, start - time.perf_counter()))
             while True:
@@ -488,7 +492,7 @@ def hammer(port, path, cookie, seconds, threads):
 class Scenario:
     label: str
     path: str
-    cookie: str | None = None
+    cookies: tuple[str, ...] = ()  # signed-in people, one per client in turn; () for an anonymous visitor
     comments: int | None = None
 
 
@@ -500,8 +504,8 @@ def measure(scenarios: list[Scenario], port, seconds, threads, warmup, rounds, c
 
     def load(scenario, duration):
         if client is None:
-            return hammer(port, scenario.path, scenario.cookie, duration, threads)
-        return client.submit(hammer, port, scenario.path, scenario.cookie, duration, threads).result()
+            return hammer(port, scenario.path, scenario.cookies, duration, threads)
+        return client.submit(hammer, port, scenario.path, scenario.cookies, duration, threads).result()
 
     for scenario in scenarios:
         log(f"  {scenario.label}: {scenario.path}")
@@ -955,7 +959,11 @@ def run(args) -> dict:
         page = get(port, draft_path)
         if len(COMMENT_ANCHOR.findall(page)) != COMMENTS_PER_PAGE:
             raise BenchError(f"{draft_path} does not show {COMMENTS_PER_PAGE} comments")
-        cookie = sign_in(port, PARTICIPANT_EMAIL, PASSWORD)
+        # One participant per client, who share one rendering of the page, each with their own parts: the
+        # first has voted and supports some of the listed comments, the others wrote the newest comments.
+        people = [1, *range(SEED_PARTICIPANTS - args.threads + 2, SEED_PARTICIPANTS + 1)]
+        cookies = tuple(sign_in(port, participant_email(n), PASSWORD) for n in people)
+        cookie = cookies[0]
         if "/logout" not in get(port, draft_path, cookie):
             raise BenchError("signed in, but the draft page does not show the sign-out form")
 
@@ -971,7 +979,7 @@ def run(args) -> dict:
         bare_m, anon, signed = measure_(
             Scenario("bare Pyramid view (/bare)", "/bare"),
             Scenario("draft page, anonymous", draft_path, comments=SEED_COMMENTS),
-            Scenario("draft page, signed in", draft_path, cookie, comments=SEED_COMMENTS),
+            Scenario("draft page, signed in", draft_path, cookies, comments=SEED_COMMENTS),
         )
         for m in (anon, signed):
             m.share_of_bare = round(m.rate / bare_m.rate, 4)

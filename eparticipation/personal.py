@@ -17,7 +17,7 @@ A marker begins with "<@", which no text of a user can: the templates escape eve
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from markupsafe import Markup
@@ -46,6 +46,9 @@ class SharedPage:
 
     parts: tuple  # bytes for common text, (slot, {choice: bytes}) for a personal part
     facts: object = None  # what the view knew that the page's markers do not say (e.g. the comments' authors)
+    # What filling the page in found out about each person, kept with the page: whatever would change it
+    # must also change the key the page is kept under.
+    people: dict = field(default_factory=dict)
 
     @classmethod
     def parse(cls, body: str, facts=None) -> "SharedPage":

@@ -8,13 +8,16 @@ Principals:
 plus Pyramid's Everyone and Authenticated.
 """
 
+from functools import cache
+
+import sqlalchemy as sa
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.request import RequestLocalCache
 from pyramid.security import Denied
+from sqlalchemy.orm import joinedload, undefer
 
 from eparticipation.permissions import Permissions
-from pyramid.request import RequestLocalCache
-from sqlalchemy.orm import joinedload
 
 SESSION_COOKIE = "session"
 
@@ -44,6 +47,19 @@ def principals_for(user) -> list[str]:
     return principals
 
 
+@cache
+def identity_statement():
+    """The signed-in person, with their role grants and unread messages in the same statement: every page asks
+    for the visitor's principals and shows the count in its header (messaging/models.py). Built once: only the
+    id changes from one request to the next."""
+    from eparticipation.accounts.models import User
+
+    return (
+        sa.select(User).where(User.id == sa.bindparam("user_id"))
+        .options(joinedload(User.grants), undefer(User.unread_messages))
+    )
+
+
 class SecurityPolicy:
     def __init__(self):
         self.helper = SessionAuthenticationHelper()
@@ -51,13 +67,10 @@ class SecurityPolicy:
         self.acl = ACLHelper()
 
     def _load_identity(self, request):
-        from eparticipation.accounts.models import User
-
         user_id = self.helper.authenticated_userid(request)
         if user_id is None:
             return None
-        # With the role grants in the same statement: every page asks for the visitor's principals.
-        user = request.dbsession.get(User, user_id, options=[joinedload(User.grants)])
+        user = request.dbsession.execute(identity_statement(), {"user_id": user_id}).unique().scalar_one_or_none()
         if user is None or not user.is_active:
             return None
         return user

@@ -18,14 +18,12 @@ __all__ = ["notify", "MessageDelivered", "MessageDeadLettered"]
 
 
 def unread_messages(request) -> int | None:
-    """The signed-in person's unread inbox messages (one indexed count); None for anonymous visitors, and on
+    """The signed-in person's unread inbox messages (loaded with them); None for anonymous visitors, and on
     error pages, which may follow a database error that left the session unusable."""
-    from eparticipation.messaging.services import unread_count
-
     user = request.identity
     if user is None or getattr(request, "exception", None) is not None:
         return None
-    return unread_count(request.dbsession, user.id)
+    return user.unread_messages
 
 
 def unread_badge(request, count: int | None) -> Markup:

@@ -9,8 +9,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
+from eparticipation.accounts.models import User
 from eparticipation.db import Base, UTCDateTime, portable_enum
 
 KEY_MAX = 200
@@ -62,6 +63,17 @@ class InboxMessage(Base):
     link: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Every signed-in page shows the person's unread messages in its header: the count comes with the person, in
+# the statement that loads them on each request (security.py), rather than in a statement of its own.
+User.unread_messages = column_property(
+    sa.select(sa.func.count(InboxMessage.id))
+    .where(InboxMessage.user_id == User.id, InboxMessage.read_at.is_(None))
+    .correlate_except(InboxMessage)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class OutboxMessage(Base):

@@ -123,14 +123,6 @@ def notify(request, user: User, *, key: str, subject, body, link: str) -> None:
 # The inbox
 
 
-def unread_count(dbsession, user_id: int) -> int:
-    return dbsession.scalar(
-        sa.select(sa.func.count()).select_from(InboxMessage).where(
-            InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None)
-        )
-    )
-
-
 def inbox_page(dbsession, user_id: int, before: int | None = None, size: int = INBOX_PAGE_SIZE):
     """One page of the person's messages, newest first, and the id to continue before (keyset paging)."""
     query = sa.select(InboxMessage).where(InboxMessage.user_id == user_id).order_by(InboxMessage.id.desc())

@@ -47,6 +47,7 @@ def inbox(context, request):
     messages, next_before = services.inbox_page(request.dbsession, user.id, keyset_param(request, "before"))
     unread_ids = {m.id for m in messages if m.read_at is None}
     services.mark_read(request.dbsession, user.id, list(unread_ids), request.now)
+    request.dbsession.expire(user, ["unread_messages"])  # the header's count, read again after marking
     return {"messages": messages, "unread_ids": unread_ids, "next_before": next_before}
 
 

@@ -1,6 +1,6 @@
 """A participant's own parts of the draft page that every signed-in participant shares (eparticipation/personal.py):
-their vote, the listed comments they wrote or support, whether they answered the survey, and their unread
-messages — read in one statement, then chosen among the shared page's variants."""
+their vote, the listed comments they wrote or support, whether they answered the survey (read in one statement
+the first time they see that page, then kept with it), and their unread messages (loaded with them)."""
 
 from dataclasses import dataclass, field
 
@@ -9,7 +9,6 @@ from pyramid.csrf import get_csrf_token
 
 from eparticipation import personal
 from eparticipation.messaging import unread_badge
-from eparticipation.messaging.models import InboxMessage
 from eparticipation.participation.models import CommentSupport, Vote
 from eparticipation.surveys.models import Submission, Survey
 
@@ -23,32 +22,33 @@ _FACTS = sa.union_all(
     sa.select(sa.literal("survey"), sa.literal("answered"))
     .select_from(Submission).join(Survey, Survey.id == Submission.survey_id)
     .where(Survey.draft_id == sa.bindparam("draft_id"), Submission.user_id == sa.bindparam("user_id")),
-    sa.select(sa.literal("unread"), sa.cast(sa.func.count(InboxMessage.id), sa.String))
-    .where(InboxMessage.user_id == sa.bindparam("user_id"), InboxMessage.read_at.is_(None)),
 )
 
+# A page kept for a popular draft remembers at most this many people's facts; then it starts over.
+PEOPLE_PER_PAGE = 10_000
 
-@dataclass
+
+@dataclass(frozen=True)
 class ParticipantFacts:
     vote: str = ""
-    supported: set[int] = field(default_factory=set)
+    supported: frozenset[int] = field(default_factory=frozenset)
     answered: bool = False
-    unread: int = 0
 
 
 def participant_facts(dbsession, draft_id: int, user_id: int, comment_ids) -> ParticipantFacts:
-    facts = ParticipantFacts()
+    """The person's vote on the draft, which of `comment_ids` they support, and whether they answered its
+    survey. Each of these changes the draft's `participation_version` (participation/services.py,
+    surveys/services.py), so they are kept with a page kept under that version."""
+    vote, supported, answered = "", set(), False
     rows = dbsession.execute(_FACTS, {"draft_id": draft_id, "user_id": user_id, "comment_ids": list(comment_ids)})
     for kind, value in rows:
         if kind == "vote":
-            facts.vote = value
+            vote = value
         elif kind == "support":
-            facts.supported.add(int(value))
-        elif kind == "survey":
-            facts.answered = True
+            supported.add(int(value))
         else:
-            facts.unread = int(value)
-    return facts
+            answered = True
+    return ParticipantFacts(vote, frozenset(supported), answered)
 
 
 def participant_page(request, draft, shared: personal.SharedPage) -> bytes:
@@ -56,7 +56,12 @@ def participant_page(request, draft, shared: personal.SharedPage) -> bytes:
     its author."""
     user = request.identity
     authors = shared.facts
-    facts = participant_facts(request.dbsession, draft.id, user.id, authors)
+    facts = shared.people.get(user.id)
+    if facts is None:
+        facts = participant_facts(request.dbsession, draft.id, user.id, authors)
+        if len(shared.people) >= PEOPLE_PER_PAGE:
+            shared.people.clear()
+        shared.people[user.id] = facts
 
     def choose(slot: str) -> str:
         if slot == "vote":
@@ -72,4 +77,4 @@ def participant_page(request, draft, shared: personal.SharedPage) -> bytes:
         return "supported" if comment_id in facts.supported else "other"
 
     return shared.fill(choose, {personal.CSRF: get_csrf_token(request),
-                                personal.UNREAD: unread_badge(request, facts.unread)})
+                                personal.UNREAD: unread_badge(request, user.unread_messages)})

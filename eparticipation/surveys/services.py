@@ -9,6 +9,7 @@ from eparticipation.consultations.models import Draft, State
 from eparticipation.consultations.workflow import local_date
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
+from eparticipation.participation.services import participation_changed
 from eparticipation.permissions import Permissions
 from eparticipation.surveys.models import Question, Submission, Survey
 
@@ -40,6 +41,8 @@ def save_submission(request, survey: Survey, answers: dict) -> None:
         set_={"answers": statement.excluded.answers, "updated_at": statement.excluded.updated_at},
     )
     request.dbsession.execute(statement)
+    # The draft page says whether the person answered; pages kept from before must not be served again.
+    participation_changed(request.dbsession, survey.draft_id)
 
 
 def submission_of(request, survey: Survey | None) -> Submission | None:

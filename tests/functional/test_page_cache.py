@@ -14,6 +14,7 @@ from eparticipation.pagecache import PageCache
 from ..conftest import NOW, TestApp
 from ..factories import make_agency, make_comment, make_draft, make_user
 from .test_participation import comment_form_of, signed_in, vote_form
+from .test_surveys import answer_all, answer_form, make_survey
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_the_cache_is_skipped_once_the_consultation_ends(visitor, draft, cached_
     assert "Participation is closed." in visitor.get(path).text
 
 
-@pytest.mark.parametrize("action", ["comment", "edit", "withdraw", "support", "hide", "restore", "vote"])
+@pytest.mark.parametrize("action", ["comment", "edit", "withdraw", "support", "hide", "restore", "vote", "survey"])
 def test_every_change_of_participation_moves_the_drafts_version(testapp, dbsession, draft, clock, action):
     from eparticipation.participation.models import CommentState, HidingReason
 
@@ -111,6 +112,8 @@ def test_every_change_of_participation_moves_the_drafts_version(testapp, dbsessi
     if action == "restore":
         other.state, other.hidden_category, other.hidden_reason = CommentState.hidden, HidingReason.spam, "تبلیغ"
         dbsession.flush()
+
+    survey = make_survey(dbsession, draft)
 
     def version():
         return dbsession.scalar(sa.select(Draft.participation_version).where(Draft.id == draft.id))
@@ -138,6 +141,8 @@ def test_every_change_of_participation_moves_the_drafts_version(testapp, dbsessi
         form.submit("hide", status=303)
     elif action == "restore":
         app.post(f"{base}comments/{other.id}/restore", {"csrf_token": token}, status=303)
+    elif action == "survey":  # the page says whether the person answered it
+        answer_all(answer_form(app, draft), survey).submit("send", status=303)
     else:
         app.post(f"{base}votes/", {"csrf_token": token, "choice": "oppose"}, status=303)
     assert version() == before + 1
