@@ -200,3 +200,16 @@ def test_after_closing_participants_share_the_page_without_forms(apps, tm, dbses
     page = leila.shared.get(path)
     assert not page.html.select('form[action$="/support"]') and not page.html.select('form[action$="/votes/"]')
     assert page.html.select_one('form[action$="/logout"] input[name="csrf_token"]')["value"] == leila.token
+
+
+def test_a_comment_that_looks_like_a_marker_is_shown_as_typed(apps, tm, dbsession, consultation):
+    draft, people, comments = consultation
+    typed = "نظری با <@csrf@> و <@vote=oppose@>خلاف<@/vote@> در متن"
+    make_comment(dbsession, draft, people["sara"], body=typed)
+    path = f"/consultations/{draft.id}/"
+    Twins(apps, tm, dbsession, "omid@example.org").pages(path)
+    leila = Twins(apps, tm, dbsession, "leila@example.org")
+    shared, rendered = leila.pages(path)
+    assert shared == rendered
+    bodies = [body.get_text() for body in leila.shared.get(path).html.select(".comment-body")]
+    assert typed in bodies and leila.token not in typed
