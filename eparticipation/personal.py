@@ -2,8 +2,8 @@
 
 The draft page a citizen sees signed in differs from another citizen's in a few places only: the CSRF token
 of their forms, the unread messages in the header, their vote, which comments they wrote or support, and
-whether they answered the survey. Rendered in "shared" mode (the view returns `shared_page=True`), the
-template marks those places instead of filling them:
+whether they answered the survey. Rendered in "shared" mode (with `shared_page=True` among its values:
+pagecache.render_shared), the templates mark those places instead of filling them:
 
     <@csrf@>                  a value: the session's CSRF token
     <@unread@>                a value: the header's badge of unread messages (empty when none)

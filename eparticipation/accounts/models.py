@@ -74,6 +74,8 @@ class User(Base):
     )
     organisation: Mapped[str | None] = mapped_column(sa.String(ORGANISATION_MAX))
 
+    # Also `unread_messages`, the count of unread inbox messages: a deferred column that messaging/models.py
+    # adds, loaded with the signed-in person (security.identity_statement).
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
