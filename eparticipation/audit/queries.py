@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "draft.publish": _("Outcome published"),
     "comment.hide": _("Comment hidden"),
     "comment.restore": _("Comment restored"),
+    "comment.withdraw": _("Comment withdrawn by its author"),
     "response.create": _("Response written"),
     "response.revise": _("Response revised"),
     "report.rebuild": _("Report rebuilt"),

@@ -119,8 +119,12 @@ def edit_comment(request, comment: Comment, draft: Draft, body: str):
 
 
 def withdraw_comment(request, comment: Comment, draft: Draft):
+    """The author takes the comment back: it leaves the page and the report, and the audit log says who did
+    (nothing is deleted, and no one else may)."""
     ensure_accepting(draft, request.now)
+    before = comment.state
     comment.state, comment.updated_at = CommentState.withdrawn, request.now
+    record(request, "comment.withdraw", comment, draft=draft, before={"state": before}, after={"state": comment.state})
     participation_changed(request.dbsession, draft.id)
 
 

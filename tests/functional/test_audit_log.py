@@ -101,6 +101,22 @@ def test_a_journey_is_logged_in_order_and_the_chain_verifies(dbsession, journey)
     assert result.ok and result.checked == start + 6 and result.head_hash == close.entry_hash
 
 
+def test_a_comment_withdrawn_by_its_author_is_logged(testapp, dbsession, clock):
+    start = head(dbsession)
+    draft = make_draft(dbsession, make_agency(dbsession, code="tax"), state="consultation",
+                       opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=20))
+    citizen = make_user(dbsession, email="citizen@example.org")
+    comment = make_comment(dbsession, draft, citizen)
+    testapp.login("citizen@example.org")
+    testapp.post(f"/consultations/{draft.id}/comments/{comment.id}/withdraw",
+                 {"csrf_token": testapp.get_csrf_token("/me")}, status=303)
+    assert actions(dbsession, start) == ["comment.withdraw"]
+    entry = dbsession.scalars(sa.select(AuditEntry).where(AuditEntry.seq > start)).one()
+    assert entry.actor_id == citizen.id and entry.draft_id == draft.id and entry.object_id == str(comment.id)
+    assert entry.before == {"state": "visible"} and entry.after == {"state": "withdrawn"}
+    assert verify(dbsession).ok
+
+
 def tamper(dbsession, *statements):
     """What someone with the database's owner rights could do: switch the guard off, then change rows."""
     connection = dbsession.connection()
