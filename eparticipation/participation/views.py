@@ -26,6 +26,8 @@ from eparticipation.participation.schemas import (
     ReportSchema,
 )
 from eparticipation.permissions import Permissions
+from eparticipation.responses.schemas import DECISION_LABELS
+from eparticipation.responses.services import response_to
 
 
 def refusal(request, message, status=403):
@@ -90,6 +92,8 @@ class CommentAddView(ParticipationForm):
 @view_config(context=Comment, renderer="participation/comment.jinja2", permission=Permissions.DraftView)
 def comment_page(context, request):
     draft = context.__parent__.draft
+    is_author = request.identity is not None and request.identity.id == context.author_id
+    can_moderate = request.has_permission(Permissions.CommentModerate, context)
     return {
         "draft": draft,
         "comment": context,
@@ -97,10 +101,26 @@ def comment_page(context, request):
         "can_edit": request.has_permission(Permissions.CommentEdit, context),
         "can_support": request.has_permission(Permissions.CommentSupport, context),
         "can_report": request.has_permission(Permissions.CommentReport, context),
-        "can_moderate": request.has_permission(Permissions.CommentModerate, context),
-        "is_author": request.identity is not None and request.identity.id == context.author_id,
+        "can_moderate": can_moderate,
+        "is_author": is_author,
+        # A withdrawn comment's text stays with its author and those who answer for the consultation.
+        "show_withdrawn": is_author or request.has_permission(Permissions.DraftHistory, draft),
         "draft_url": lambda *elements, anchor=None: draft_url(request, draft, *elements, anchor=anchor),
+        **comment_response(request, draft, context),
     }
+
+
+def comment_response(request, draft, comment) -> dict:
+    """The agency's response to the comment, for whoever may read responses (everyone once the outcome is
+    published; the agency and auditors before), with a link to its every wording for those who may see them."""
+    found = None
+    if request.has_permission(Permissions.ResponseView, draft):
+        found = response_to(request.dbsession, comment)
+    history_url = None
+    if found is not None and request.has_permission(Permissions.ResponseHistory, draft):
+        history_url = draft_url(request, draft, "responses", str(found[1]), "")
+    return {"response": found[0] if found else None, "response_history_url": history_url,
+            "decision_labels": DECISION_LABELS}
 
 
 @view_config(context=Comment, name="edit", renderer="participation/form.jinja2", permission=Permissions.CommentEdit)

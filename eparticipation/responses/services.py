@@ -41,6 +41,16 @@ def latest_revision_number():
     )
 
 
+def response_to(dbsession, comment: Comment) -> tuple[ResponseRevision, int] | None:
+    """The latest wording of the response that covers the comment, and the response's id; None if unanswered."""
+    row = dbsession.execute(
+        sa.select(ResponseRevision, ResponseComment.response_id)
+        .join(ResponseComment, ResponseComment.response_id == ResponseRevision.response_id)
+        .where(ResponseComment.comment_id == comment.id, ResponseRevision.number == latest_revision_number())
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 # --- writing ------------------------------------------------------------------------------------------
 
 

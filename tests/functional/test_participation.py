@@ -195,6 +195,26 @@ def test_authors_edit_and_withdraw_their_own_comments_only(testapp, dbsession, d
     assert "نگارش دوم این نظر" not in app.get(f"/consultations/{draft.id}/").text
 
 
+def test_a_withdrawn_comment_is_shown_only_to_its_author_the_agency_and_auditors(testapp, dbsession, draft, people):
+    make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)])
+    comment = make_comment(dbsession, draft, people["citizen"], body="نظری که نویسنده‌اش پس می‌گیرد")
+    author = signed_in(testapp, "citizen@example.org")
+    author.post(f"/consultations/{draft.id}/comments/{comment.id}/withdraw",
+                {"csrf_token": author.get_csrf_token("/me/edit")}, status=303)
+    path = f"/consultations/{draft.id}/comments/{comment.id}"
+    for who in ("citizen@example.org", "editor@example.org", "auditor@example.org"):
+        page = signed_in(testapp, who).get(path)
+        assert "نظری که نویسنده‌اش پس می‌گیرد" in page.text and "Withdrawn by its author on" in page.text
+    for who in ("other@example.org", "other.editor@example.org", None):
+        if who is None:
+            testapp.reset()
+            page = testapp.get(path, {"_LOCALE_": "en"})
+        else:
+            page = signed_in(testapp, who).get(path)
+        assert "This comment was withdrawn by its author." in page.text
+        assert "نظری که نویسنده‌اش پس می‌گیرد" not in page.text and "Maryam" not in page.text
+
+
 def test_moderators_hide_with_a_reason_and_restore(testapp, dbsession, draft, people, clock):
     comment = make_comment(dbsession, draft, people["other"], body="متنی توهین‌آمیز درباره دیگران")
     app = signed_in(testapp, "citizen@example.org")
