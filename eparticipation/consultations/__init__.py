@@ -1,9 +1,10 @@
 """Consultations: draft legal documents, their articles, and the workflow that puts them to the public."""
 
 
-def draft_url(request, draft, *elements, anchor=None):
+def draft_url(request, draft, *elements, anchor=None, query=None):
     """The address of a draft's page (or of one of its views), from any page."""
-    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)), anchor=anchor)
+    return request.resource_url(request.root, "consultations", str(draft.id), *(elements or ("",)), anchor=anchor,
+                                query=query)
 
 
 def includeme(config):

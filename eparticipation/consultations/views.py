@@ -323,6 +323,15 @@ class ArticleAddView(ArticleFormView):
         return self.finish(_("The article is added."), "article.add")
 
 
+@view_config(context=Article, request_method="GET", permission=Permissions.DraftView)
+def article_address(context, request):
+    """An article's own address (…/articles/<n>/, to share or cite) leads to it on the draft page, which shows
+    it in its text with the comments on it, and the form to comment on it while the consultation runs."""
+    draft = context.__parent__.__parent__
+    query = {"article": context.number} if draft.state != State.draft else None
+    return HTTPSeeOther(draft_url(request, draft, query=query, anchor=f"article-{context.number}"))
+
+
 @view_config(context=Article, name="edit", renderer="consultations/form.jinja2", permission=Permissions.ArticleEdit)
 class ArticleEditView(ArticleFormView):
     title = _("Edit the article")

@@ -62,6 +62,12 @@ class ParticipationForm(FormView):
         return super().page(rendered_form, draft=self.draft, title=self.title, **extra)
 
 
+@view_config(context=CommentContainer, request_method="GET", permission=Permissions.DraftView)
+def comments_address(context, request):
+    """…/comments/ leads to the comments on the draft page (filtered and paged there)."""
+    return HTTPSeeOther(draft_url(request, context.draft, anchor="comments"))
+
+
 @view_config(context=CommentContainer, name="add", renderer="participation/form.jinja2",
              permission=Permissions.CommentAdd)
 class CommentAddView(ParticipationForm):

@@ -50,3 +50,30 @@ def test_a_comment_without_a_response_says_nothing_of_one(en, draft, comments, p
     en.login("editor@example.org")
     page = en.get(f"/consultations/{draft.id}/comments/{comments[0].id}")
     assert response_part(page) is None and "ماده سه مبهم است" in page.text
+
+
+def test_an_article_and_the_comments_have_addresses_that_lead_to_them(testapp, dbsession, agency, people):
+    from datetime import timedelta
+
+    from ..conftest import NOW
+    from ..factories import make_draft
+
+    open_draft = make_draft(dbsession, agency, state="consultation", articles=3, opens_at=NOW - timedelta(days=1),
+                            closes_at=NOW + timedelta(days=29))
+    base = f"http://example.com/consultations/{open_draft.id}/"
+    page = testapp.get(f"/consultations/{open_draft.id}/articles/2/", status=303)
+    assert page.location == f"{base}?article=2#article-2"
+    assert 'id="article-2"' in page.follow().text
+    assert testapp.get(f"/consultations/{open_draft.id}/comments/", status=303).location == f"{base}#comments"
+    testapp.get(f"/consultations/{open_draft.id}/articles/9/", status=404)
+
+    being_written = make_draft(dbsession, agency, state="draft", articles=2)
+    # A draft not yet opened does not exist for outsiders, nor do its articles.
+    testapp.get(f"/consultations/{being_written.id}/articles/1/", status=404)
+    testapp.get(f"/consultations/{being_written.id}/comments/", status=404)
+    testapp.login("citizen@example.org")
+    testapp.get(f"/consultations/{being_written.id}/articles/1/", status=404)
+    testapp.logout()
+    testapp.login("editor@example.org")
+    assert testapp.get(f"/consultations/{being_written.id}/articles/1/", status=303).location \
+        == f"http://example.com/consultations/{being_written.id}/#article-1"
