@@ -225,8 +225,9 @@ def vote(context, request):
 
 @view_config(context=VoteBox, request_method="GET", renderer="json", permission=Permissions.DraftView)
 def tally(context, request):
-    """The public tally, as data."""
-    return {choice.value: count for choice, count in services.tally(request.dbsession, context.draft).items()}
+    """The public tally, as data, and the signed-in participant's own vote (null for anyone else)."""
+    counts, mine = services.tally(request.dbsession, context.draft, request.identity)
+    return {"tally": {choice.value: count for choice, count in counts.items()}, "mine": mine and mine.value}
 
 
 def draft_participation(request, draft) -> dict:

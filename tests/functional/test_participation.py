@@ -289,7 +289,12 @@ def test_voting_changing_and_the_tally(testapp, dbsession, draft, people, clock)
     app = signed_in(testapp, "other@example.org")
     app.post(f"/consultations/{draft.id}/votes/", {"csrf_token": app.get_csrf_token("/me/edit"), "choice": "support"},
              status=303)
-    assert app.get(f"/consultations/{draft.id}/votes/").json == {"support": 2, "oppose": 0, "abstain": 0}
+    assert app.get(f"/consultations/{draft.id}/votes/").json == {
+        "tally": {"support": 2, "oppose": 0, "abstain": 0}, "mine": "support"}
+    testapp.reset()
+    assert testapp.get(f"/consultations/{draft.id}/votes/").json == {
+        "tally": {"support": 2, "oppose": 0, "abstain": 0}, "mine": None}
+    app = signed_in(testapp, "other@example.org")
     page = app.get(f"/consultations/{draft.id}/")
     assert vote_form(page)["choice"].value == "support"
     assert [count.text for count in page.html.select("#vote strong")] == ["2", "0", "0"]
