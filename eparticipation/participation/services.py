@@ -159,6 +159,14 @@ def report_comment(request, comment: Comment, draft: Draft, reason: str):
     )
 
 
+def reports_on(dbsession, comment: Comment) -> list[tuple[str, datetime]]:
+    """The reasons participants gave for reporting the comment, and when, oldest first."""
+    return dbsession.execute(
+        sa.select(CommentReport.reason, CommentReport.reported_at)
+        .where(CommentReport.comment_id == comment.id).order_by(CommentReport.id)
+    ).all()
+
+
 def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason, reason: str):
     before = comment.state
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.hidden, category, reason

@@ -194,8 +194,10 @@ class HideView(FormView):
     title = _("Hide a comment")
 
     def page(self, rendered_form, **extra):
+        # What participants reported, so that the moderator decides knowing it (not who reported it).
+        reports = services.reports_on(self.request.dbsession, self.context)
         return super().page(rendered_form, draft=self.context.__parent__.draft, comment=self.context,
-                            title=self.title, **extra)
+                            title=self.title, reports=reports, **extra)
 
     def save(self, appstruct):
         draft = self.context.__parent__.draft

@@ -227,7 +227,11 @@ def test_moderators_hide_with_a_reason_and_restore(testapp, dbsession, draft, pe
 
     app = signed_in(testapp, "editor@example.org")
     assert "Reported 1 times" in app.get(f"/consultations/{draft.id}/").text
-    form = app.get(f"/consultations/{draft.id}/comments/{comment.id}/hide").forms["hide"]
+    page = app.get(f"/consultations/{draft.id}/comments/{comment.id}/hide")
+    reports = page.html.select_one(".reports")  # what was reported, not by whom
+    assert "Reports from participants: 1" in reports.text and "توهین به دیگران" in reports.text
+    assert "Maryam" not in reports.text
+    form = page.forms["hide"]
     form["reason"] = "xx"
     page = form.submit("hide", status=400)
     assert "Required" in page.text and "Enter at least 5 characters." in page.text
