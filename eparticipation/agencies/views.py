@@ -130,7 +130,9 @@ class UnitAddView(FormView):
         return super().page(rendered_form, title=_("New unit"), agency=self.context, **extra)
 
     def save(self, appstruct):
-        self.context.units.append(Unit(kind=UnitKind(appstruct["kind"]), name_fa=appstruct["name_fa"],
-                                       name_en=appstruct["name_en"]))
+        unit = Unit(kind=UnitKind(appstruct["kind"]), name_fa=appstruct["name_fa"], name_en=appstruct["name_en"])
+        self.context.units.append(unit)
+        self.request.dbsession.flush()
+        record(self.request, "unit.add", unit, agency_id=self.context.id, after=appstruct)
         flash(self.request, _("The unit is added."), "success")
         return HTTPSeeOther(self.request.resource_url(self.context))

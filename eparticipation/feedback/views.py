@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from eparticipation.audit import record
 from eparticipation.feedback.models import (
     Service,
     ServiceContainer,
@@ -67,6 +68,7 @@ class ServiceAddView(ServiceFormView):
                           created_at=request.now, updated_at=request.now, **appstruct)
         request.dbsession.add(service)
         request.dbsession.flush()
+        record(request, "service.add", service, agency_id=service.agency_id, after=appstruct)
         flash(request, _("The service is added."), "success")
         return HTTPSeeOther(request.agency_url(self.context.agency, "services", str(service.id), ""))
 
@@ -83,9 +85,12 @@ class ServiceEditView(ServiceFormView):
         return {field: getattr(service, field) for field in ("name_fa", "name_en", "description_fa", "description_en")}
 
     def save(self, appstruct):
+        before = self.appstruct()
         for field, value in appstruct.items():
             setattr(self.context, field, value)
         self.context.updated_at = self.request.now
+        record(self.request, "service.edit", self.context, agency_id=self.context.agency_id, before=before,
+               after=appstruct)
         flash(self.request, _("The service is saved."), "success")
         return HTTPSeeOther(service_url(self.request, self.context))
 

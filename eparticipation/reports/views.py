@@ -10,6 +10,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response as WebResponse
 from pyramid.view import view_config
 
+from eparticipation.audit import record
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.views import presentation
 from eparticipation.forms import CSRFSchema, FormView, length, strip_text
@@ -139,8 +140,6 @@ def rebuild(context, request):
     except services.Refused as refusal:
         flash(request, refusal.message, "danger")
     else:
-        from eparticipation.audit import record
-
         record(request, "report.rebuild", context.draft, draft=context.draft, object_type="Report")
         flash(request, _("The report will be built again in a moment; its numbers are then as of now."))
     return HTTPSeeOther(request.resource_url(context))
@@ -156,8 +155,6 @@ def finalise(context, request):
         for problem in problems:
             flash(request, problem, "danger")
         return HTTPSeeOther(request.resource_url(context))
-    from eparticipation.audit import record
-
     report.finalised_at, report.finalised_by_id = request.now, request.identity.id
     record(request, "report.finalise", report, draft=context.draft)
     flash(request, _("The report is final; the coordinator can now publish the outcome."))
@@ -176,6 +173,7 @@ def merge(context, request):
         flash(request, refusal.message, "danger")
     else:
         report.finalised_at = report.finalised_by_id = None
+        record(request, "report.merge", report, draft=context.draft, after={"themes": ids, "into": target.id})
         flash(request, _("The themes are merged into “${name}”.",
                          mapping={"name": target.name(request.locale_name) or ", ".join(target.top_terms[:3])}))
     return HTTPSeeOther(request.resource_url(context, "curate"))
@@ -251,6 +249,10 @@ class CurateView(FormView):
             if theme is not None:
                 theme.name_fa, theme.name_en, theme.kept = values["name_fa"], values["name_en"], values["kept"]
         report.finalised_at = report.finalised_by_id = None
+        record(self.request, "report.curate", report, draft=self.context.draft, after={
+            "summary": report.summary,
+            "themes": [{"id": t.id, "name_fa": t.name_fa, "name_en": t.name_en, "kept": t.kept} for t in self.themes],
+        })
         flash(self.request, _("The report's themes and summary are saved."))
         return HTTPSeeOther(self.request.resource_url(self.context))
 

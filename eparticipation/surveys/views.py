@@ -17,6 +17,7 @@ from pyramid.decorator import reify
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from eparticipation.audit import record
 from eparticipation.consultations.models import State
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
@@ -126,8 +127,15 @@ def draft_of(context):
     return context.draft if isinstance(context, QuestionContainer) else context.__parent__.draft
 
 
-def changed(request, draft, message, question=None):
+def changed(request, draft, message, action: str, question=None, *, question_id=None):
+    """After a change of the survey's design: the draft's date, the audit log, the message, back to the design."""
     draft.updated_at = request.now
+    after = None
+    if question is not None:
+        after = {"position": question.position, "kind": question.kind, "texts": question.texts,
+                 "options": question.options, "required": question.required}
+    record(request, action, question, draft=draft, object_type="Question",
+           object_id=question.id if question is not None else question_id, after=after)
     flash(request, message)
     url = services.survey_url(request, draft, "design")
     return HTTPSeeOther(url + (f"#question-{question.id}" if question is not None else ""))
@@ -177,7 +185,7 @@ class QuestionAddView(QuestionFormView):
         self.apply(question, appstruct)
         survey.questions.append(question)
         self.request.dbsession.flush()
-        return changed(self.request, resource.draft, _("The question is added."), question)
+        return changed(self.request, resource.draft, _("The question is added."), "survey.question.add", question)
 
 
 @view_config(context=Question, name="edit", renderer="surveys/question_form.jinja2",
@@ -194,7 +202,8 @@ class QuestionEditView(QuestionFormView):
 
     def save(self, appstruct):
         self.apply(self.context, appstruct)
-        return changed(self.request, draft_of(self.context), _("The question is saved."), self.context)
+        return changed(self.request, draft_of(self.context), _("The question is saved."), "survey.question.edit",
+                       self.context)
 
 
 @view_config(context=Question, name="move", request_method="POST", permission=Permissions.SurveyDesign)
@@ -209,7 +218,7 @@ def move_question(context, request):
         questions[index], questions[other] = questions[other], questions[index]
         for position, question in enumerate(questions, start=1):
             question.position = position
-    return changed(request, draft_of(context), _("The question is moved."), context)
+    return changed(request, draft_of(context), _("The question is moved."), "survey.question.move", context)
 
 
 @view_config(context=Question, name="delete", request_method="POST", permission=Permissions.SurveyDesign)
@@ -218,4 +227,5 @@ def delete_question(context, request):
     survey.questions.remove(context)
     for position, question in enumerate(survey.questions, start=1):
         question.position = position
-    return changed(request, draft_of(context), _("The question is removed."))
+    return changed(request, draft_of(context), _("The question is removed."), "survey.question.delete",
+                   question_id=context.id)

@@ -155,7 +155,8 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
     page.locator("#f-draft").fill(str(draft_id))
     page.locator('main form button[type="submit"]').click()
     rows = page.locator("main table tbody tr")
-    expect(rows).to_have_count(5)  # two responses written, the report asked for and finalised, the outcome published
+    # Two responses written; the report asked for, its summary written, finalised; the outcome published.
+    expect(rows).to_have_count(6)
     audit(page)
     page.locator(f'main table a[href$="/audit/drafts/{draft_id}/"]').first.click()
     expect(page.locator("main table tbody tr")).to_have_count(2)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from eparticipation.accounts.models import Role, RoleGrant
 from eparticipation.agencies.models import Agency, UnitKind
 
+from ..audit import audit_entries, head
 from ..factories import make_agency, make_user
 
 
@@ -33,9 +34,13 @@ def test_admin_creates_an_agency_with_a_unit_and_grants_an_editor_role(en, dbses
     form["kind"] = "drafting"
     form["name_fa"] = "دفتر تدوین مقررات"
     form["name_en"] = "Regulations Office"
+    start = head(dbsession)
     page = form.submit("add", status=303).follow()
     assert "Regulations Office" in page.text
     assert [u.kind for u in agency.units] == [UnitKind.drafting]
+    [unit_added] = audit_entries(dbsession, start)
+    assert (unit_added.action, unit_added.agency_id, unit_added.after["name_en"]) == (
+        "unit.add", agency.id, "Regulations Office")
 
     form = en.get(f"/admin/users/{citizen.id}").forms["grant"]
     form["role"] = "editor"

@@ -13,18 +13,9 @@ from eparticipation.audit.models import AuditEntry
 from eparticipation.consultations.models import State
 from eparticipation.participation.models import CommentState
 
+from ..audit import actions, head
 from ..conftest import NOW, PROJECT
 from ..factories import make_agency, make_comment, make_draft, make_user
-
-
-def head(dbsession) -> int:
-    """The number of the last entry before the test: tests that commit for real (the delivery worker's) leave
-    entries that nobody can delete, so a test counts from here."""
-    return dbsession.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0)))
-
-
-def actions(dbsession, after=0):
-    return dbsession.scalars(sa.select(AuditEntry.action).where(AuditEntry.seq > after).order_by(AuditEntry.seq)).all()
 
 
 def add_entries(dbsession, n=4):

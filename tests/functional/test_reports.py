@@ -16,6 +16,7 @@ from eparticipation.consultations.models import State
 from eparticipation.reports.models import Report, ReportStatus
 from eparticipation.reports.services import ReportBuilder
 
+from ..audit import audit_entries, head
 from ..conftest import NOW
 from ..factories import make_agency, make_comment, make_draft, make_user
 
@@ -114,6 +115,7 @@ def curate(app, draft, summary_fa="خلاصه فارسی نگرانی‌ها", s
 
 def test_editors_curate_finalise_and_the_coordinator_publishes(en, dbsession, draft, people):
     build_reports(en, dbsession)
+    start = head(dbsession)
     editor = en
     editor.login("editor@example.org")
     curate(editor, draft)
@@ -131,6 +133,9 @@ def test_editors_curate_finalise_and_the_coordinator_publishes(en, dbsession, dr
     report = report_of(dbsession, draft)
     assert report.finalised_at is not None and report.summary == {"fa": "خلاصه فارسی نگرانی‌ها",
                                                                   "en": "Deadlines are too short."}
+    entries = audit_entries(dbsession, start)
+    assert [e.action for e in entries] == ["report.curate", "report.curate", "report.finalise"]
+    assert entries[1].after["summary"]["en"] == "Deadlines are too short."
     editor.logout()
 
     # Publishing also waits for every comment's response (the responses are not the subject here).
@@ -177,6 +182,7 @@ def test_merging_themes_keeps_them_all(testapp, dbsession, draft):
     ]
     dbsession.flush()
     first, second = report.themes
+    start = head(dbsession)
     testapp.login("editor@example.org")
     testapp.post(f"/consultations/{draft.id}/report/merge",
                  [("csrf_token", testapp.get_csrf_token("/me")), ("theme", str(first.id)), ("theme", str(second.id))],
@@ -185,6 +191,9 @@ def test_merging_themes_keeps_them_all(testapp, dbsession, draft):
     assert second.merged_into_id == first.id  # kept, marked as merged
     assert (first.size, first.articles, first.top_terms) == (6, {"1": 4, "": 1, "2": 1}, ["مهلت", "کوتاه", "زمان", "کم"])
     assert report.kept_themes == [first]
+    [merged] = audit_entries(dbsession, start)
+    assert (merged.action, merged.draft_id, merged.after) == (
+        "report.merge", draft.id, {"themes": [first.id, second.id], "into": first.id})
 
 
 @pytest.mark.parametrize("language, title", [("fa", "پیش‌نویس آیین‌نامه آزمایشی"), ("en", "Draft test bylaw")])

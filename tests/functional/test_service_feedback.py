@@ -15,6 +15,7 @@ from eparticipation.feedback.models import (
     rating_period,
 )
 
+from ..audit import audit_entries, head
 from ..conftest import NOW
 from ..factories import make_agency, make_user
 
@@ -64,6 +65,7 @@ def people(dbsession, agency):
 
 
 def test_an_editor_adds_a_service_and_a_coordinator_edits_it(en, dbsession, agency, people):
+    start = head(dbsession)
     en.login("editor@example.org")
     page = en.get("/agencies/mefa/services/")
     assert "This agency has not listed its services yet." in page.text
@@ -88,6 +90,11 @@ def test_an_editor_adds_a_service_and_a_coordinator_edits_it(en, dbsession, agen
     assert "The service is saved." in page.text
     assert service.name_en == "Tax clearance certificates"
     assert "Tax clearance certificates" in en.get("/agencies/mefa/services/").text
+    added, edited = audit_entries(dbsession, start)
+    assert (added.action, added.actor_id, added.agency_id) == ("service.add", people["editor"].id, agency.id)
+    assert (edited.action, edited.actor_id) == ("service.edit", people["coordinator"].id)
+    assert (edited.before["name_en"], edited.after["name_en"]) == ("Issuing tax certificates",
+                                                                  "Tax clearance certificates")
 
 
 def test_the_service_form_explains_bad_input_and_keeps_it(en, dbsession, agency, people):

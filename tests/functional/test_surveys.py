@@ -12,6 +12,7 @@ from pyramid.i18n import make_localizer
 from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
 from eparticipation.surveys.schemas import ANSWER_THIS, NO_SUCH_OPTION
 
+from ..audit import audit_entries, head
 from ..conftest import NOW
 from ..factories import make_agency, make_draft, make_user
 
@@ -165,6 +166,7 @@ def test_the_editor_edits_reorders_and_removes_questions(testapp, dbsession, age
     survey = make_survey(dbsession, draft)
     first, second, third, fourth = survey.questions
     app = as_user(testapp, "editor")
+    start = head(dbsession)
 
     form = app.get(design_url(draft, "questions", str(first.id), "edit")).forms["question"]
     assert form.get("en", index=3).value == "Partly"
@@ -185,6 +187,12 @@ def test_the_editor_edits_reorders_and_removes_questions(testapp, dbsession, age
     reload(dbsession)
     assert [(q.id, q.position) for q in survey.questions] == [(first.id, 1), (third.id, 2), (fourth.id, 3)]
     app.get(design_url(draft, "questions", str(second.id), "edit"), status=404)
+    entries = audit_entries(dbsession, start)  # the auditors see every change of the design, and whose
+    assert [(e.action, e.object_id) for e in entries] == [
+        ("survey.question.edit", str(first.id)), ("survey.question.move", str(third.id)),
+        ("survey.question.delete", str(second.id))]
+    assert {e.actor_id for e in entries} == {people["editor"].id} and {e.draft_id for e in entries} == {draft.id}
+    assert entries[0].after["texts"]["en"] == "Do you support this bylaw?"
 
 
 def test_the_design_is_frozen_once_the_consultation_opens(testapp, dbsession, agency, people, clock):
