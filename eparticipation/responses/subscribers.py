@@ -1,38 +1,37 @@
-"""On publishing (W4), every participant whose comments were answered is told (R3): in their inbox, by e-mail
-and on the messengers they linked, through the outbox, in the same transaction as the publishing."""
-
-import sqlalchemy as sa
+"""On publishing (W4), everyone who took part in the consultation is told (R3) — those whose comments were
+answered that their answers are out, everyone else that the outcome is: in their inbox, by e-mail and on the
+messengers they linked, through the outbox, in the same transaction as the publishing."""
 
 from eparticipation.i18n import _
 from eparticipation.messaging import notify
-from eparticipation.participation.models import Comment, CommentState
-from eparticipation.responses.services import answered, respondents
+from eparticipation.responses.services import participants
 
 
 def tell_participants(event):
     if event.event.transition == "publish":
-        tell_respondents(event.request, event.draft)
+        announce_outcome(event.request, event.draft)
 
 
-def tell_respondents(request, draft):
-    """One message to each participant whose comments were answered (once per draft: notify's key)."""
-    answered_per_author = dict(request.dbsession.execute(
-        sa.select(Comment.author_id, sa.func.count(Comment.id))
-        .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible, answered())
-        .group_by(Comment.author_id)
-    ).all())
-    link = request.resource_url(request.root, "consultations", str(draft.id), "outcome", query={"mine": "1"})
+def announce_outcome(request, draft):
+    """One message to each participant (once per draft: notify's key), in their language."""
+    outcome = request.resource_url(request.root, "consultations", str(draft.id), "outcome")
+    own_answers = request.resource_url(request.root, "consultations", str(draft.id), "outcome", query={"mine": "1"})
     agency = draft.agency
-    for user in respondents(request.dbsession, draft):
+    for participant in participants(request.dbsession, draft):
+        user = participant.user
         language = user.locale or "fa"
         text = draft.text(language)
-        title = text.title if text else ""
-        notify(
-            request, user, key=f"responses:draft:{draft.id}",
-            subject=_("Your comments on “${title}” have been answered", mapping={"title": title}),
-            body=_("${agency} has published the outcome of its consultation on “${title}” and its response to "
-                   "${count} of your comments, with the reasons and legal basis. Read them here:",
-                   mapping={"agency": agency.name(language), "title": title,
-                            "count": answered_per_author.get(user.id, 0)}),
-            link=link,
-        )
+        mapping = {"agency": agency.name(language), "title": text.title if text else ""}
+        if participant.answered:
+            subject = _("Your comments on “${title}” have been answered", mapping=mapping)
+            body = _("${agency} has published the outcome of its consultation on “${title}” and its response to "
+                     "${count} of your comments, with the reasons and legal basis. Read them here:",
+                     mapping={**mapping, "count": participant.answered})
+            link = own_answers
+        else:
+            subject = _("The outcome of the consultation on “${title}” has been published", mapping=mapping)
+            body = _("${agency} has published the outcome of its consultation on “${title}”, in which you took "
+                     "part: what it heard, what it decided and why, and the final text. Read it here:",
+                     mapping=mapping)
+            link = outcome
+        notify(request, user, key=f"responses:draft:{draft.id}", subject=subject, body=body, link=link)

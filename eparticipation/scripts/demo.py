@@ -65,7 +65,7 @@ from eparticipation.reports import services as reports
 from eparticipation.reports.models import ReportStatus
 from eparticipation.responses import services as responses
 from eparticipation.responses.models import Decision, Response
-from eparticipation.responses.subscribers import tell_respondents
+from eparticipation.responses.subscribers import announce_outcome
 from eparticipation.surveys import services as surveys
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
@@ -1230,7 +1230,7 @@ def ensure_responses(dbsession, registry, agencies: dict[str, Agency]) -> Counte
                 # as of the moment of publishing.
                 acts.append(Act(draft.published_at + timedelta(seconds=1),
                                 users[f"coordinator.{draft.agency.code}@example.org"],
-                                lambda request, draft=draft: tell_respondents(request, draft)))
+                                lambda request, draft=draft: announce_outcome(request, draft)))
     perform(dbsession, registry, acts)
     return counts
 

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from eparticipation.audit.models import AuditEntry
 from eparticipation.consultations.models import State
-from eparticipation.participation.models import CommentState
+from eparticipation.participation.models import CommentState, CommentSupport, Vote, VoteChoice
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+from eparticipation.surveys.models import Submission, Survey
 
 from ..conftest import NOW
 from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user
@@ -281,7 +282,8 @@ def test_the_outcome_page_costs_a_fixed_number_of_statements(en, dbsession, draf
 
 def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsession, draft, comments, people):
     """R3: one inbox message per participant, one outbox message per participant and channel, in their
-    language with the link to their answers; then the worker delivers and the audit log records it."""
+    language with the link to their answers (or to the outcome, when nothing of theirs was answered); then the
+    worker delivers and the audit log records it."""
     from eparticipation.audit.chain import verify
     from eparticipation.messaging.delivery import Deliverer
     from eparticipation.messaging.models import InboxMessage, MessengerLink, OutboxMessage, OutboxStatus
@@ -304,15 +306,18 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
     outbox = dbsession.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.user_id, OutboxMessage.channel)).all()
     assert [(m.user_id, m.channel, m.address) for m in outbox] == [
         (people["citizen"].id, "bale", "123456789"), (people["citizen"].id, "email", "citizen@example.org"),
-        (people["other"].id, "email", "other@example.org"),
-    ]  # the author of the hidden comment is not told: nothing of theirs was answered
+        (people["other"].id, "email", "other@example.org"), (hidden_author.id, "email", "hidden.author@example.org"),
+    ]
     inbox = {m.user_id: m for m in dbsession.scalars(sa.select(InboxMessage))}
-    assert set(inbox) == {people["citizen"].id, people["other"].id}
+    assert set(inbox) == {people["citizen"].id, people["other"].id, hidden_author.id}
     link = f"http://example.com/consultations/{draft.id}/outcome?mine=1"
     assert inbox[people["other"].id].link == link
     assert inbox[people["other"].id].subject == "Your comments on “Draft test bylaw” have been answered"
     assert "response to 1 of your comments" in inbox[people["other"].id].body
     assert "۲" in inbox[people["citizen"].id].body and "پیش‌نویس آیین‌نامه آزمایشی" in inbox[people["citizen"].id].subject
+    # Nothing of the hidden comment's author was answered: they are told the outcome is out, not about answers.
+    assert inbox[hidden_author.id].subject == "نتیجه نظرخواهی درباره «پیش‌نویس آیین‌نامه آزمایشی» منتشر شد"
+    assert inbox[hidden_author.id].link == f"http://example.com/consultations/{draft.id}/outcome"
 
     page = signed_in(testapp, "citizen@example.org").get("/me/inbox")
     assert link in page.text
@@ -331,12 +336,137 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
     Deliverer(testapp.app.registry, session_factory=sessions,
               adapters={"email": recorder, "bale": recorder}).drain(10)
     dbsession.expire_all()
-    assert sorted(recorder.sent) == ["123456789", "citizen@example.org", "other@example.org"]
+    assert sorted(recorder.sent) == ["123456789", "citizen@example.org", "hidden.author@example.org",
+                                     "other@example.org"]
     assert {m.status for m in dbsession.scalars(sa.select(OutboxMessage))} == {OutboxStatus.sent}
     delivered = dbsession.scalars(sa.select(AuditEntry.after).where(AuditEntry.action == "message.delivered")).all()
     key = f"responses:draft:{draft.id}"
-    assert sorted(entry["channel"] for entry in delivered if entry["key"] == key) == ["bale", "email", "email"]
+    assert sorted(entry["channel"] for entry in delivered if entry["key"] == key) == ["bale", "email", "email", "email"]
     assert verify(dbsession).ok
+
+
+def answer_all(dbsession, draft, editor, comments):
+    for comment in comments:
+        response = Response(draft_id=draft.id, created_by_id=editor.id, created_at=NOW)
+        response.covered = [ResponseComment(comment_id=comment.id)]
+        response.revisions.append(ResponseRevision(number=1, decision=Decision.noted, reason="ثبت شد",
+                                                   author_id=editor.id, written_at=NOW))
+        dbsession.add(response)
+    dbsession.flush()
+
+
+def vote(dbsession, draft, user):
+    dbsession.add(Vote(draft_id=draft.id, user_id=user.id, choice=VoteChoice.support, cast_at=NOW, updated_at=NOW))
+    dbsession.flush()
+
+
+def support(dbsession, comment, user):
+    dbsession.add(CommentSupport(comment_id=comment.id, user_id=user.id, supported_at=NOW))
+    dbsession.flush()
+
+
+def answer_survey(dbsession, draft, user):
+    survey = dbsession.scalar(sa.select(Survey).where(Survey.draft_id == draft.id))
+    if survey is None:
+        survey = Survey(draft_id=draft.id, created_at=NOW)
+        dbsession.add(survey)
+        dbsession.flush()
+    dbsession.add(Submission(survey_id=survey.id, user_id=user.id, answers={}, created_at=NOW, updated_at=NOW))
+    dbsession.flush()
+
+
+def publish(testapp, dbsession, draft):
+    make_final_report(dbsession, draft)
+    coordinator = signed_in(testapp, "coordinator@example.org")
+    coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    coordinator.logout()
+
+
+def test_publishing_tells_everyone_who_took_part_once(testapp, dbsession, agency, draft, comments, people):
+    """W4: voters, supporters, survey respondents and the authors of hidden or withdrawn comments hear that the
+    outcome is out, with the link to it; whoever was answered hears only that; closed accounts and people who
+    took part only in another consultation hear nothing."""
+    from eparticipation.messaging.models import InboxMessage, OutboxMessage
+
+    answer_all(dbsession, draft, people["editor"], comments)
+    voter = make_user(dbsession, email="voter@example.org", locale="en")
+    vote(dbsession, draft, voter)
+    supporter = make_user(dbsession, email="supporter@example.org", locale="fa")
+    support(dbsession, comments[0], supporter)
+    support(dbsession, comments[1], supporter)
+    respondent = make_user(dbsession, email="respondent@example.org")
+    answer_survey(dbsession, draft, respondent)
+    hidden_author = make_user(dbsession, email="hidden.author@example.org")
+    make_comment(dbsession, draft, hidden_author, state=CommentState.hidden, hidden_category="spam",
+                 hidden_reason="تبلیغ")
+    withdrawn_author = make_user(dbsession, email="withdrawn.author@example.org")
+    make_comment(dbsession, draft, withdrawn_author, state=CommentState.withdrawn)
+    busy = make_user(dbsession, email="busy@example.org")  # took part every way but was not answered
+    vote(dbsession, draft, busy)
+    support(dbsession, comments[2], busy)
+    answer_survey(dbsession, draft, busy)
+    make_comment(dbsession, draft, busy, state=CommentState.withdrawn)
+    people["other"].locale = "en"
+    vote(dbsession, draft, people["other"])  # answered and voted: told of the answers only
+    closed_account = make_user(dbsession, email="closed@example.org", is_active=False)
+    vote(dbsession, draft, closed_account)
+    elsewhere = make_user(dbsession, email="elsewhere@example.org")
+    other_draft = make_draft(dbsession, agency, state="consultation")
+    vote(dbsession, other_draft, elsewhere)
+    support(dbsession, make_comment(dbsession, other_draft, people["citizen"]), elsewhere)
+    answer_survey(dbsession, other_draft, elsewhere)
+
+    publish(testapp, dbsession, draft)
+
+    messages = dbsession.scalars(sa.select(InboxMessage).order_by(InboxMessage.id)).all()
+    everyone_else = {voter.id, supporter.id, respondent.id, hidden_author.id, withdrawn_author.id, busy.id}
+    answered = {people["citizen"].id, people["other"].id}
+    assert sorted(m.user_id for m in messages) == sorted(everyone_else | answered)  # each once; nobody else
+    assert {m.key for m in messages} == {f"responses:draft:{draft.id}"}
+    inbox = {m.user_id: m for m in messages}
+    outcome = f"http://example.com/consultations/{draft.id}/outcome"
+    assert {user_id: inbox[user_id].link for user_id in everyone_else} == dict.fromkeys(everyone_else, outcome)
+    assert {user_id: inbox[user_id].link for user_id in answered} == dict.fromkeys(answered, outcome + "?mine=1")
+
+    assert inbox[voter.id].subject == "The outcome of the consultation on “Draft test bylaw” has been published"
+    assert inbox[voter.id].body == (
+        f"{draft.agency.name('en')} has published the outcome of its consultation on “Draft test bylaw”, in which "
+        "you took part: what it heard, what it decided and why, and the final text. Read it here:")
+    assert inbox[supporter.id].subject == "نتیجه نظرخواهی درباره «پیش‌نویس آیین‌نامه آزمایشی» منتشر شد"
+    assert inbox[supporter.id].body.startswith(f"{draft.agency.name('fa')} نتیجه نظرخواهی")
+    assert "که شما نیز در آن مشارکت داشتید" in inbox[supporter.id].body
+    assert inbox[people["other"].id].subject == "Your comments on “Draft test bylaw” have been answered"
+
+    addresses = dbsession.scalars(sa.select(OutboxMessage.address)).all()
+    assert "closed@example.org" not in addresses and "elsewhere@example.org" not in addresses
+    assert len(addresses) == len(set(addresses)) == len(everyone_else | answered)  # one e-mail each
+
+
+def test_finding_whom_to_tell_costs_the_same_statements_for_3_or_30_voters(testapp, dbsession, agency, people,
+                                                                         query_counter):
+    from eparticipation.messaging.models import InboxMessage
+
+    def selects_on_publishing(voters):
+        draft = make_draft(dbsession, agency, state="closed", opens_at=NOW - timedelta(days=40),
+                           closes_at=NOW - timedelta(days=5))
+        for _ in range(voters):
+            vote(dbsession, draft, make_user(dbsession))
+        make_final_report(dbsession, draft)
+        coordinator = signed_in(testapp, "coordinator@example.org")
+        form = coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"]
+        with query_counter() as counted:
+            form.submit("confirm", status=303)
+        coordinator.logout()
+        told = dbsession.scalar(sa.select(sa.func.count(InboxMessage.id))
+                                .where(InboxMessage.key == f"responses:draft:{draft.id}"))
+        assert told == voters
+        # notify looks up each person's messenger chats itself: the one SELECT it costs per person, not counted.
+        return [s for s in counted.statements
+                if s.lstrip().upper().startswith("SELECT") and "messenger_links" not in s]
+
+    few, many = selects_on_publishing(3), selects_on_publishing(30)
+    assert len(many) == len(few), many
+    assert sum(" UNION " in s.upper() for s in many) == 1  # everyone who took part, in one statement
 
 
 @pytest.mark.parametrize("who, status", [
