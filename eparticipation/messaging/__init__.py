@@ -1,8 +1,9 @@
 """Messaging: telling people what concerns them, in an in-app inbox (/me/inbox) and through the channels they
 can be reached on (e-mail, Bale, Eitaa), delivered by a separate worker from a transactional outbox.
 
-    from eparticipation.messaging import notify, MessageDelivered, MessageDeadLettered
+    from eparticipation.messaging import notify, notify_all, Notice, MessageDelivered, MessageDeadLettered
     notify(request, user, key="responses:draft:12", subject=_("..."), body=_("..."), link=absolute_url)
+    notify_all(request, [Notice(user, subject, body, link), ...], key="responses:draft:12")  # many people at once
 
 `notify` writes in the caller's transaction and sends nothing; `eparticipation-deliver` sends, and tells
 subscribers with MessageDelivered / MessageDeadLettered events.
@@ -12,9 +13,9 @@ from markupsafe import Markup
 
 from eparticipation.i18n import _, format_number, translate
 from eparticipation.messaging.events import MessageDeadLettered, MessageDelivered
-from eparticipation.messaging.services import notify
+from eparticipation.messaging.services import Notice, notify, notify_all
 
-__all__ = ["notify", "MessageDelivered", "MessageDeadLettered"]
+__all__ = ["notify", "notify_all", "Notice", "MessageDelivered", "MessageDeadLettered"]
 
 
 def unread_messages(request) -> int | None:

@@ -3,6 +3,7 @@ the inbox's queries; linking a messenger chat by a one-time code or by hand."""
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -34,6 +35,7 @@ CHANNEL_LABELS = {
     Channel.soroush: _("Soroush"),
 }
 INBOX_PAGE_SIZE = 20
+BATCH = 1000  # people per statement when many are told at once
 # No 0/O or 1/I/L: the code is read off a screen and typed into a phone.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CHAT_ID_PATTERN = re.compile(r"-?[0-9]{1,%d}" % (CHAT_ID_MAX - 1))
@@ -69,55 +71,72 @@ def language_of(registry, user: User) -> str:
 def addresses_of(dbsession, registry, user: User) -> dict[Channel, str]:
     """Where this person can be reached now: their e-mail, and each enabled messenger they linked; nowhere
     outside the site once their account is closed."""
+    return addresses_of_all(dbsession, registry, [user])[user.id]
+
+
+def addresses_of_all(dbsession, registry, users: list[User]) -> dict[int, dict[Channel, str]]:
+    """`addresses_of` for many people, reading their messenger chats in one statement per thousand people."""
     enabled = messaging_config(registry).channels
-    addresses = {}
-    if not user.is_active:
-        return addresses
-    if Channel.email in enabled and user.email:
-        addresses[Channel.email] = user.email
+    addresses = {user.id: {} for user in users}
+    reachable = [user for user in users if user.is_active]
+    if Channel.email in enabled:
+        for user in reachable:
+            if user.email:
+                addresses[user.id][Channel.email] = user.email
     messengers = [channel for channel in enabled if channel.is_messenger]
     if messengers:
-        links = dbsession.execute(
-            sa.select(MessengerLink.messenger, MessengerLink.chat_id).where(
-                MessengerLink.user_id == user.id, MessengerLink.messenger.in_(messengers)
+        ids = [user.id for user in reachable]
+        for chunk in range(0, len(ids), BATCH):
+            links = dbsession.execute(
+                sa.select(MessengerLink.user_id, MessengerLink.messenger, MessengerLink.chat_id).where(
+                    MessengerLink.user_id.in_(ids[chunk:chunk + BATCH]), MessengerLink.messenger.in_(messengers)
+                )
             )
-        )
-        addresses.update({messenger: chat_id for messenger, chat_id in links})
+            for user_id, messenger, chat_id in links:
+                addresses[user_id][messenger] = chat_id
     return addresses
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What to tell one person: translated into their language when it is written."""
+
+    user: User
+    subject: TranslationString | str
+    body: TranslationString | str
+    link: str
 
 
 def notify(request, user: User, *, key: str, subject, body, link: str) -> None:
     """Tell `user` something: one inbox message, and one outbox message per channel they can be reached on,
     in their own language, written in the caller's transaction. `key` names the occasion (e.g.
     "responses:draft:12"): calling again with the same key writes nothing new."""
+    notify_all(request, [Notice(user, subject, body, link)], key=key)
+
+
+def notify_all(request, notices: list[Notice], *, key: str) -> None:
+    """`notify` for many people at once (everyone who took part in a consultation, say), in a few statements
+    per thousand people rather than a few per person: their messenger chats, their inbox messages, their
+    outbox messages."""
     if not key or len(key) > 200:
         raise ValueError("a notification key is 1 to 200 characters")
-    if not link.startswith(("https://", "http://")):
+    if any(not notice.link.startswith(("https://", "http://")) for notice in notices):
         raise ValueError("a notification link is an absolute http(s) URL")
     registry, dbsession, now = request.registry, request.dbsession, request.now
-    language = language_of(registry, user)
-    subject_text = translate_for(registry, language, subject)
-    body_text = translate_for(registry, language, body)
-    text = {"key": key, "subject": subject_text, "body": body_text, "link": link, "created_at": now}
-    dbsession.execute(
-        dialect_insert(dbsession, InboxMessage)
-        .values(user_id=user.id, **text)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-    )
-    for channel, address in addresses_of(dbsession, registry, user).items():
-        dbsession.execute(
-            dialect_insert(dbsession, OutboxMessage)
-            .values(
-                user_id=user.id,
-                channel=channel,
-                address=address,
-                status=OutboxStatus.pending,
-                attempts=0,
-                next_attempt_at=now,
-                **text,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "key", "channel"])
-        )
+    addresses = addresses_of_all(dbsession, registry, [notice.user for notice in notices])
+    inbox, outbox = [], []
+    for notice in notices:
+        language = language_of(registry, notice.user)
+        text = {"user_id": notice.user.id, "key": key, "subject": translate_for(registry, language, notice.subject),
+                "body": translate_for(registry, language, notice.body), "link": notice.link, "created_at": now}
+        inbox.append(text)
+        outbox += [{**text, "channel": channel, "address": address, "status": OutboxStatus.pending, "attempts": 0,
+                    "next_attempt_at": now} for channel, address in addresses[notice.user.id].items()]
+    for rows, model, unique in ((inbox, InboxMessage, ["user_id", "key"]),
+                                (outbox, OutboxMessage, ["user_id", "key", "channel"])):
+        for chunk in range(0, len(rows), BATCH):
+            dbsession.execute(dialect_insert(dbsession, model).on_conflict_do_nothing(index_elements=unique),
+                              rows[chunk:chunk + BATCH])
 
 
 # The inbox
