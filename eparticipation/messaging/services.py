@@ -99,9 +99,10 @@ def addresses_of_all(dbsession, registry, users: list[User]) -> dict[int, dict[C
 
 @dataclass(frozen=True)
 class Notice:
-    """What to tell one person: translated into their language when it is written."""
+    """What to tell one person: translated into their language when it is written. `user` is their account,
+    or a row with its id, email, locale and is_active."""
 
-    user: User
+    user: User | sa.Row
     subject: TranslationString | str
     body: TranslationString | str
     link: str
@@ -114,6 +115,13 @@ def notify(request, user: User, *, key: str, subject, body, link: str) -> None:
     notify_all(request, [Notice(user, subject, body, link)], key=key)
 
 
+def message_key(message) -> tuple:
+    """What a message's translation depends on: a TranslationString's equality ignores its mapping."""
+    if isinstance(message, TranslationString):
+        return str(message), message.domain, tuple(sorted((message.mapping or {}).items()))
+    return (str(message),)
+
+
 def notify_all(request, notices: list[Notice], *, key: str) -> None:
     """`notify` for many people at once (everyone who took part in a consultation, say), in a few statements
     per thousand people rather than a few per person: their messenger chats, their inbox messages, their
@@ -124,18 +132,25 @@ def notify_all(request, notices: list[Notice], *, key: str) -> None:
         raise ValueError("a notification link is an absolute http(s) URL")
     registry, dbsession, now = request.registry, request.dbsession, request.now
     addresses = addresses_of_all(dbsession, registry, [notice.user for notice in notices])
-    inbox, outbox = [], []
+    inbox, outbox, translated = [], [], {}
     for notice in notices:
         language = language_of(registry, notice.user)
-        text = {"user_id": notice.user.id, "key": key, "subject": translate_for(registry, language, notice.subject),
-                "body": translate_for(registry, language, notice.body), "link": notice.link, "created_at": now}
+        # Most people are told the same words in their language: each text is translated once.
+        words = (language, *(message_key(message) for message in (notice.subject, notice.body)))
+        if words not in translated:
+            translated[words] = [translate_for(registry, language, message) for message in (notice.subject,
+                                                                                             notice.body)]
+        subject, body = translated[words]
+        text = {"user_id": notice.user.id, "key": key, "subject": subject, "body": body, "link": notice.link,
+                "created_at": now}
         inbox.append(text)
         outbox += [{**text, "channel": channel, "address": address, "status": OutboxStatus.pending, "attempts": 0,
                     "next_attempt_at": now} for channel, address in addresses[notice.user.id].items()]
     for rows, model, unique in ((inbox, InboxMessage, ["user_id", "key"]),
                                 (outbox, OutboxMessage, ["user_id", "key", "channel"])):
         for chunk in range(0, len(rows), BATCH):
-            dbsession.execute(dialect_insert(dbsession, model).on_conflict_do_nothing(index_elements=unique),
+            # The table's INSERT (not the ORM's bulk one, which costs more per row), sent for many rows at once.
+            dbsession.execute(dialect_insert(dbsession, model.__table__).on_conflict_do_nothing(index_elements=unique),
                               rows[chunk:chunk + BATCH])
 
 

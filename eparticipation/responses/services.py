@@ -271,7 +271,7 @@ def outcome_page(dbsession, draft: Draft, article: str = "", after: int | None =
 
 @dataclass
 class Participant:
-    user: User
+    user: sa.Row  # what telling them needs of their account: id, email, locale, is_active
     answered: int  # their visible comments on the draft that were answered; 0 for most
 
 
@@ -293,15 +293,16 @@ def participants(dbsession, draft: Draft) -> list[Participant]:
         .group_by(Comment.author_id)
         .subquery()
     )
+    # Plain rows, not accounts: a consultation can have a hundred thousand participants.
+    people = sa.select(User.id, User.email, User.locale, User.is_active).subquery()
     rows = dbsession.execute(
-        sa.select(User, sa.func.coalesce(answered_per_author.c.answered, 0))
-        .join(took_part, took_part.c.user_id == User.id)
-        .outerjoin(answered_per_author, answered_per_author.c.author_id == User.id)
-        .where(User.is_active)  # a closed account is not told, not even in the inbox nobody opens
-        .order_by(User.id)
-        .options(lazyload(User.grants))  # notify needs none of their roles
+        sa.select(people, sa.func.coalesce(answered_per_author.c.answered, 0))
+        .join(took_part, took_part.c.user_id == people.c.id)
+        .outerjoin(answered_per_author, answered_per_author.c.author_id == people.c.id)
+        .where(people.c.is_active)  # a closed account is not told, not even in the inbox nobody opens
+        .order_by(people.c.id)
     ).all()
-    return [Participant(user, count) for user, count in rows]
+    return [Participant(row, row[-1]) for row in rows]
 
 
 def comments_of(dbsession, response: Response) -> list[Comment]:
