@@ -74,6 +74,12 @@ def visible_drafts(request):
     return sa.or_(Draft.state != State.draft, Draft.agency_id.in_(staff_of))
 
 
+def sees_unopened_drafts(request) -> bool:
+    """Whether the listing may offer drafts not yet opened: to auditors and to the staff of an agency."""
+    user = request.identity
+    return user is not None and (user.has_role(Role.auditor) or any(g.agency_id is not None for g in user.grants))
+
+
 def list_drafts(request, filters: Filters):
     """One page of the listing, newest first, keyset-paged so that deep pages cost what the first does.
     Returns (drafts, cursor of the next page or None)."""

@@ -83,7 +83,7 @@ def listing(context, request):
         "agency_names": {a.id: a.name(request.locale_name) for a in agencies},
         "next_params": next_params,
         "document_types": list(DocumentType),
-        "states": [s for s in State if s != State.draft],
+        "states": [s for s in State if s != State.draft or services.sees_unopened_drafts(request)],
         **presentation(request),
     }
 

@@ -53,6 +53,14 @@ def test_staff_and_auditors_also_see_unopened_drafts(testapp, dbsession, agency,
         testapp.reset()
         testapp.login(email)
         assert ("نگشوده" in titles(testapp.get("/consultations/"))) is sees
+    # The state filter offers "Draft" to those who may see some; it lists only those.
+    make_draft(dbsession, agency, state="consultation", title_fa="گشوده", opens_at=NOW - timedelta(days=1),
+               closes_at=NOW + timedelta(days=29))
+    page = testapp.get("/consultations/")  # the auditor
+    assert page.html.select_one('select[name="state"] option[value="draft"]') is not None
+    assert titles(testapp.get("/consultations/", {"state": "draft"})) == ["نگشوده"]
+    testapp.reset()
+    assert testapp.get("/consultations/").html.select_one('select[name="state"] option[value="draft"]') is None
 
 
 def test_paging_walks_the_whole_list_once(testapp, dbsession, agency, clock):
