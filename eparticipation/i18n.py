@@ -6,6 +6,7 @@ cookie, else the default `fa`. Formatting helpers are Jinja filters, so template
 
 from datetime import date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -14,7 +15,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 from pyramid.events import NewRequest
-from pyramid.i18n import TranslationString, TranslationStringFactory
+from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
 from pyramid.threadlocal import get_current_request
 
 _ = TranslationStringFactory("eparticipation")
@@ -77,6 +78,24 @@ def _format_value(request, value):
 # application: a page translates the same few hundred constant messages on every request. Bounded, in
 # case some code translates text that is not a constant.
 MESSAGE_CACHE_SIZE = 5000
+
+
+def localizer_for(registry, locale_name: str):
+    """The localizer of one language, cached in the registry exactly as Pyramid caches a request's."""
+    from pyramid.interfaces import ILocalizer, ITranslationDirectories
+
+    localizer = registry.queryUtility(ILocalizer, name=locale_name)
+    if localizer is None:
+        directories = registry.queryUtility(ITranslationDirectories, default=[])
+        localizer = make_localizer(locale_name, directories)
+        registry.registerUtility(localizer, ILocalizer, name=locale_name)
+    return localizer
+
+
+def reader_in(registry, locale_name: str):
+    """What `translate` needs of a request, for a language other than the request's (a message to someone,
+    a report's labels in each language)."""
+    return SimpleNamespace(locale_name=locale_name, localizer=localizer_for(registry, locale_name))
 
 
 def translate(request, term):

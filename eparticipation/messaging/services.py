@@ -5,11 +5,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 import sqlalchemy as sa
-from pyramid.i18n import TranslationString, make_localizer
-from pyramid.interfaces import ILocalizer, ITranslationDirectories
+from pyramid.i18n import TranslationString
 
 from eparticipation import i18n
 from eparticipation.accounts.models import User
@@ -42,23 +40,12 @@ CHAT_ID_PATTERN = re.compile(r"-?[0-9]{1,%d}" % (CHAT_ID_MAX - 1))
 START_COMMAND = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9]{4,16})")
 
 
-def localizer_for(registry, locale_name: str):
-    """The localizer of one language, cached in the registry exactly as Pyramid caches a request's."""
-    localizer = registry.queryUtility(ILocalizer, name=locale_name)
-    if localizer is None:
-        directories = registry.queryUtility(ITranslationDirectories, default=[])
-        localizer = make_localizer(locale_name, directories)
-        registry.registerUtility(localizer, ILocalizer, name=locale_name)
-    return localizer
-
-
 def translate_for(registry, locale_name: str, term) -> str:
     """Translate into `locale_name` as the site would for a page in that language (numbers and dates in the
     mapping formatted for it): i18n.translate needs only a locale name and its localizer."""
     if not isinstance(term, TranslationString):
         return str(term)
-    reader = SimpleNamespace(locale_name=locale_name, localizer=localizer_for(registry, locale_name))
-    return i18n.translate(reader, term)
+    return i18n.translate(i18n.reader_in(registry, locale_name), term)
 
 
 def language_of(registry, user: User) -> str:

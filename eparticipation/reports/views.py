@@ -10,6 +10,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response as WebResponse
 from pyramid.view import view_config
 
+from eparticipation import i18n
 from eparticipation.audit import record
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.views import presentation
@@ -275,13 +276,12 @@ def download(body: bytes, content_type: str, filename: str) -> WebResponse:
 @view_config(context=DraftReport, name="report.pdf", request_method="GET", permission=Permissions.ReportView)
 def report_pdf(context, request):
     """The PDF in the page's language, or in `?lang=` (without changing the language the site is shown in)."""
-    from eparticipation.messaging.services import localizer_for
     from eparticipation.reports.pdf import render_pdf
 
     ready_report(context)
     language = request.params.get("lang")
     if language in request.registry.settings["eparticipation.available_languages"]:
-        request.locale_name, request.localizer = language, localizer_for(request.registry, language)
+        request.locale_name, request.localizer = language, i18n.localizer_for(request.registry, language)
     pdf = render_pdf(request, page_data(request, context))
     return download(pdf, "application/pdf", f"report-{context.draft.id}-{request.locale_name}.pdf")
 
