@@ -16,16 +16,42 @@ COMMENT_FIELDS = ["comment_id", "article", "author", "anonymous", "organisation"
                   "written_at", "response_id", "decision", "reason", "legal_basis_law", "legal_basis_article"]
 
 
-def table_rows(statistics: dict):
-    """Every published cell as (table, row, column, value); a suppressed cell's value is empty."""
-    k = statistics.get("k")
+TABLE_FIELDS = ["table", "row", "column", "value", "table_fa", "table_en", "row_fa", "row_en", "column_fa",
+                "column_en"]
+
+
+def table_rows(statistics: dict, words):
+    """Every published cell as (table, row, column, value) in codes, then the words of the table, the row and
+    the column in Persian and in English (`words`: presentation.bilingual_words); a suppressed cell's value
+    is empty."""
     for table in statistics.get("tables", []):
         for row_key, cells in zip(table["row_keys"], table["cells"]):
             for column_key, value in zip(table["column_keys"], cells):
-                yield table["id"], row_key, column_key, "" if value is None else value
+                yield table["id"], row_key, column_key, "" if value is None else value, *words(table, row_key,
+                                                                                             column_key)
         for column_key, value in zip(table["column_keys"], table.get("column_totals") or []):
-            yield table["id"], "total", column_key, "" if value is None else value
-    yield "meta", "suppression_threshold", "k", k
+            yield table["id"], "total", column_key, "" if value is None else value, *words(table, "total", column_key)
+    meta = {"id": "meta"}
+    yield "meta", "suppression_threshold", "k", statistics.get("k"), *words(meta, "suppression_threshold", "k")
+
+
+def codebook(statistics: dict, words) -> list[dict]:
+    """For report.json: each table's title and the words of its row and column codes, in Persian and English."""
+    book = []
+    for table in statistics.get("tables", []):
+        if not table["row_keys"] or not table["column_keys"]:
+            continue
+        first_row, first_column = table["row_keys"][0], table["column_keys"][0]
+        title_fa, title_en = words(table, first_row, first_column)[:2]
+        book.append({
+            "table": table["id"],
+            "title": {"fa": title_fa, "en": title_en},
+            "rows": {str(key): dict(zip(("fa", "en"), words(table, key, first_column)[2:4]))
+                     for key in [*table["row_keys"], "total"]},
+            "columns": {str(key): dict(zip(("fa", "en"), words(table, first_row, key)[4:6]))
+                        for key in table["column_keys"]},
+        })
+    return book
 
 
 def csv_text(header: list[str], rows) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from eparticipation.accounts.schemas import GENDER_LABELS, STAKEHOLDER_LABELS
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
-from eparticipation.i18n import _, localize_digits, translate
+from eparticipation.i18n import _, localize_digits, reader_in, translate
 from eparticipation.responses.schemas import DECISION_LABELS
 
 AGE_BAND_LABELS = {
@@ -113,6 +113,37 @@ def label(request, dimension: str, key, draft=None, extra: dict | None = None) -
     if dimension in ("score", "scale_value"):
         return localize_digits(key, language)
     return key
+
+
+# The open data's own row (opendata.table_rows): the suppression threshold the tables were published with.
+META_WORDS = {
+    "meta": _("About these tables"),
+    "suppression_threshold": _("Counts below this are not published, to protect the people counted"),
+    "k": _("Threshold"),
+}
+
+
+def bilingual_words(registry, draft, services, languages=("fa", "en")):
+    """`words(table, row, column)`: the table's title, the row's and the column's labels in each of
+    `languages`, as (table_fa, table_en, row_fa, row_en, column_fa, column_en) for the open data's CSV.
+    `services` are the agency's, whose ids are the rows of the ratings' table."""
+    readers = {language: reader_in(registry, language) for language in languages}
+    service_names = {language: {str(s.id): s.name(language) for s in services} for language in languages}
+
+    def words(table: dict, row_key, column_key) -> list[str]:
+        if table["id"] == "meta":
+            meta = (table["id"], row_key, column_key)
+            return [translate(readers[language], META_WORDS[key]) for key in meta for language in languages]
+        dimension = table.get("rows", "")
+        titles = [table_title(readers[language], table["id"]) for language in languages]
+        rows = [translate(readers[language], MEASURE_LABELS["total"]) if row_key == "total"
+                else label(readers[language], dimension, row_key, draft, service_names[language] if dimension ==
+                           "service" else None) for language in languages]
+        columns = [label(readers[language], table.get("columns", "measure"), column_key, draft)
+                   for language in languages]
+        return [*titles, *rows, *columns]
+
+    return words
 
 
 @dataclass

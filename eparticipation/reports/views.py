@@ -20,7 +20,14 @@ from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
 from eparticipation.reports import DraftReport, opendata, services
 from eparticipation.reports.models import THEME_NAME_MAX, ReportStatus
-from eparticipation.reports.presentation import DIMENSION_LABELS, MEASURE_LABELS, bars, label, table_title
+from eparticipation.reports.presentation import (
+    DIMENSION_LABELS,
+    MEASURE_LABELS,
+    bars,
+    bilingual_words,
+    label,
+    table_title,
+)
 
 SUMMARY_MAX = 20000
 
@@ -289,6 +296,7 @@ def report_pdf(context, request):
 @view_config(context=DraftReport, name="report.json", request_method="GET", permission=Permissions.ReportView)
 def report_json(context, request):
     report = ready_report(context)
+    words = bilingual_words(request.registry, context.draft, agency_services(request, context.draft))
     data = {
         "draft": {"id": context.draft.id, "url": draft_url(request, context.draft),
                   "titles": {t.language: t.title for t in context.draft.texts.values()}},
@@ -298,6 +306,7 @@ def report_json(context, request):
         "themes": [{"name_fa": t.name_fa, "name_en": t.name_en, "top_terms": t.top_terms, "size": t.size,
                     "articles": t.articles, "representative_comments": t.representatives} for t in report.kept_themes],
         "statistics": report.statistics,
+        "labels": opendata.codebook(report.statistics, words),  # the codes of the statistics, in fa and en
     }
     body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
     return download(body, "application/json", f"report-{context.draft.id}.json")
@@ -306,7 +315,9 @@ def report_json(context, request):
 @view_config(context=DraftReport, name="tables.csv", request_method="GET", permission=Permissions.ReportView)
 def tables_csv(context, request):
     report = ready_report(context)
-    text = opendata.csv_text(["table", "row", "column", "value"], opendata.table_rows(report.statistics))
+    draft = context.draft
+    words = bilingual_words(request.registry, draft, agency_services(request, draft))
+    text = opendata.csv_text(opendata.TABLE_FIELDS, opendata.table_rows(report.statistics, words))
     return download(text.encode("utf-8"), "text/csv", f"report-{context.draft.id}-tables.csv")
 
 

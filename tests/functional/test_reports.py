@@ -238,3 +238,13 @@ def test_the_open_data_holds_no_personal_field(testapp, dbsession, draft):
     assert anonymous and all(c["author"] is None for c in anonymous)
     assert {row["table"] for row in tables} >= {"meta"}
     assert data["statistics"]["k"] == 5
+    # Bilingual labels beside the codes (S4), whatever the language of the one who downloads.
+    meta = next(row for row in tables if row["table"] == "meta")
+    assert (meta["value"], meta["column_en"]) == ("5", "Threshold") and meta["table_fa"]
+    gender = [row for row in tables if row["table"].endswith("_by_gender") and row["row"] == "female"]
+    assert gender and {(row["row_fa"], row["row_en"]) for row in gender} == {("زن", "Female")}
+    assert all(row["table_fa"] and row["table_en"] and row["column_fa"] and row["column_en"] for row in tables)
+    assert any(row["row"] == "total" and row["row_en"] == "Total" for row in tables)
+    labels = {entry["table"]: entry for entry in data["labels"]}
+    by_gender = next(entry for table_id, entry in labels.items() if table_id.endswith("_by_gender"))
+    assert by_gender["rows"]["female"] == {"fa": "زن", "en": "Female"} and by_gender["title"]["en"]
