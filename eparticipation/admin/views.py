@@ -88,3 +88,21 @@ def revoke_grant(context, request):
     context.user.grants.remove(grant)
     flash(request, _("The role is revoked."), "success")
     return HTTPSeeOther(request.resource_url(context))
+
+
+@view_config(context=UserResource, name="access", request_method="POST", permission=Permissions.AdminUsers)
+def account_access(context, request):
+    """Close an account (its owner can no longer sign in, any session of theirs ends at its next request, and
+    nothing more is sent to them outside the site), or open it again. Nothing of theirs is deleted."""
+    user, closing = context.user, request.POST.get("access") == "close"
+    if request.POST.get("access") not in ("close", "open"):
+        raise HTTPBadRequest(request.localizer.translate(_("Say whether to close or open the account.")))
+    if closing and user.id == request.identity.id:
+        flash(request, _("You cannot close your own account."), "danger")
+        return HTTPSeeOther(request.resource_url(context))
+    if user.is_active == closing:
+        record(request, "account.close" if closing else "account.open", user, object_type="User",
+               before={"is_active": user.is_active}, after={"is_active": not closing})
+        user.is_active = not closing
+    flash(request, _("The account is closed.") if closing else _("The account is open again."), "success")
+    return HTTPSeeOther(request.resource_url(context))

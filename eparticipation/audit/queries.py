@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "agency.edit": _("Agency changed"),
     "role.grant": _("Role granted"),
     "role.revoke": _("Role revoked"),
+    "account.close": _("Account closed"),
+    "account.open": _("Account opened again"),
     "draft.create": _("Draft written"),
     "draft.edit": _("Draft changed"),
     "draft.attach": _("Original document attached"),

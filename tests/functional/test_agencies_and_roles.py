@@ -62,12 +62,71 @@ def test_admin_creates_an_agency_with_a_unit_and_grants_an_editor_role(en, dbses
     en.get("/agencies/tax-affairs/edit", status=403)
 
 
+def revoke_form(page):
+    return next(form for form in page.forms.values() if form.action.endswith("/revoke"))
+
+
+def access_form(page):
+    return next(form for form in page.forms.values() if form.action.endswith("/access"))
+
+
+def test_an_admin_closes_an_account_and_opens_it_again(en, dbsession, admin):
+    citizen = make_user(dbsession, email="citizen@example.org", display_name="Maryam")
+    start = head(dbsession)
+    en.login("citizen@example.org")
+    assert "Sign out" in en.get("/me/").text
+    citizen_session = en.cookies["session"]
+    en.logout()
+
+    en.login("admin@example.org")
+    page = access_form(en.get(f"/admin/users/{citizen.id}")).submit("access", value="close", status=303).follow()
+    assert "The account is closed." in page.text and "its owner cannot sign in" in page.text
+    assert citizen.is_active is False
+    row = next(tr for tr in en.get("/admin/users/").html.select("tbody tr") if "Maryam" in tr.text)
+    assert "Closed" in row.text
+    en.logout()
+
+    en.set_cookie("session", citizen_session)  # a session opened before the closing ends at its next request
+    assert "Sign out" not in en.get("/").text
+    en.get("/me/", status=403)
+    page = en.login("citizen@example.org", status=400)  # refused, as a wrong password is
+    assert "Sign out" not in page.text
+
+    en.login("admin@example.org")
+    page = access_form(en.get(f"/admin/users/{citizen.id}")).submit("access", value="open", status=303).follow()
+    assert "The account is open again." in page.text and citizen.is_active is True
+    en.logout()
+    en.login("citizen@example.org")
+    assert "Sign out" in en.get("/me/").text
+    entries = audit_entries(dbsession, start)
+    assert [(e.action, e.object_id, e.actor_id) for e in entries] == [
+        ("account.close", str(citizen.id), admin.id), ("account.open", str(citizen.id), admin.id)]
+
+
+def test_an_admin_cannot_close_their_own_account_and_others_cannot_close_any(en, dbsession, admin):
+    citizen = make_user(dbsession, email="citizen@example.org")
+    en.login("admin@example.org")
+    page = access_form(en.get(f"/admin/users/{admin.id}")).submit("access", value="close", status=303).follow()
+    assert "You cannot close your own account." in page.text and admin.is_active
+    en.post(f"/admin/users/{citizen.id}/access", {"csrf_token": en.get_csrf_token("/me/edit"), "access": "x"},
+            status=400)
+    en.logout()
+    for who in ("citizen@example.org", None):
+        if who:
+            en.login(who)
+        token = en.get_csrf_token("/me/edit" if who else "/register")
+        en.post(f"/admin/users/{citizen.id}/access", {"csrf_token": token, "access": "close"}, status=403)
+        if who:
+            en.logout()
+    assert citizen.is_active
+
+
 def test_revoking_a_role_takes_the_access_away(en, dbsession, admin):
     agency = make_agency(dbsession, code="customs")
     editor = make_user(dbsession, email="editor@example.org", grants=[("editor", agency)])
     en.login("admin@example.org")
     page = en.get(f"/admin/users/{editor.id}")
-    page.forms[1].submit(status=303)  # the revoke button of the only grant (forms[0] signs out)
+    revoke_form(page).submit(status=303)  # the revoke button of the only grant
     assert dbsession.scalar(sa.select(sa.func.count(RoleGrant.id)).where(RoleGrant.user_id == editor.id)) == 0
     en.logout()
     en.login("editor@example.org")
@@ -77,7 +136,7 @@ def test_revoking_a_role_takes_the_access_away(en, dbsession, admin):
 def test_an_admin_cannot_revoke_their_own_admin_role(en, dbsession, admin):
     en.login("admin@example.org")
     page = en.get(f"/admin/users/{admin.id}")
-    page = page.forms[1].submit(status=303).follow()
+    page = revoke_form(page).submit(status=303).follow()
     assert "You cannot take your own administrator role away." in page.text
     assert admin.has_role(Role.admin)
 
