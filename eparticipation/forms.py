@@ -161,3 +161,10 @@ def configure_deform(config):
 
 def includeme(config):
     configure_deform(config)
+
+
+def keyset_param(request, name) -> int | None:
+    """A keyset cursor from the query string (the id to continue before or after); None if absent or not a
+    plain number, which pages from the start."""
+    value = request.params.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None

@@ -13,6 +13,7 @@ from pyramid.view import view_config, view_defaults
 
 from eparticipation.audit import record
 from eparticipation.accounts.models import User
+from eparticipation.forms import keyset_param
 from eparticipation.i18n import _, flash
 from eparticipation.messaging import services
 from eparticipation.messaging.models import Channel, OutboxMessage, OutboxStatus
@@ -33,11 +34,6 @@ def left_to_right(text: str) -> str:
     """Text isolated as left-to-right (Unicode LRI … PDI), so "@bot" or "-100" keeps its order inside a
     Persian sentence."""
     return f"\u2066{text}\u2069"
-
-
-def keyset_param(request, name) -> int | None:
-    value = request.params.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 @view_config(context=Me, name="inbox", request_method="GET", renderer="messaging/inbox.jinja2",

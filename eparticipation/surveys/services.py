@@ -11,7 +11,7 @@ from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
 from eparticipation.participation.services import participation_changed
 from eparticipation.permissions import Permissions
-from eparticipation.surveys.models import Question, Submission, Survey
+from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
 
 
 def survey_url(request, draft, *elements, **kw) -> str:
@@ -56,6 +56,43 @@ def submission_of(request, survey: Survey | None) -> Submission | None:
     )
 
 
+TEXT_ANSWERS_PAGE_SIZE = 50
+
+
+def text_answers(dbsession, question: Question, before: int | None = None) -> tuple[list[str], int | None]:
+    """One page of the answers to a short-text question, newest first (keyset-paged by submission), and the
+    submission to continue before: what participants wrote, without who wrote it."""
+    answer = Submission.answers[str(question.id)].as_string()
+    query = (
+        sa.select(Submission.id, answer)
+        .where(Submission.survey_id == question.survey_id, answer.is_not(None), answer != "")
+        .order_by(Submission.id.desc()).limit(TEXT_ANSWERS_PAGE_SIZE + 1)
+    )
+    if before is not None:
+        query = query.where(Submission.id < before)
+    rows = dbsession.execute(query).all()
+    more = len(rows) > TEXT_ANSWERS_PAGE_SIZE
+    rows = rows[:TEXT_ANSWERS_PAGE_SIZE]
+    return [text for _, text in rows], (rows[-1][0] if more else None)
+
+
+def text_answer_counts(dbsession, draft: Draft) -> list[tuple[Question, int]]:
+    """The survey's short-text questions, each with its number of answers (two statements, however many)."""
+    questions = dbsession.scalars(
+        sa.select(Question).join(Survey, Survey.id == Question.survey_id)
+        .where(Survey.draft_id == draft.id, Question.kind == QuestionKind.text).order_by(Question.position)
+    ).all()
+    if not questions:
+        return []
+    counts = []
+    for question in questions:  # one leg per question: a JSON key is a literal in SQL
+        answer = Submission.answers[str(question.id)].as_string()
+        counts.append(sa.select(sa.literal(question.id), sa.func.count(Submission.id))
+                      .where(Submission.survey_id == question.survey_id, answer.is_not(None), answer != ""))
+    answered = dict(dbsession.execute(sa.union_all(*counts)).all())
+    return [(question, answered.get(question.id, 0)) for question in questions]
+
+
 @dataclass(frozen=True)
 class SurveyStatus:
     """What the draft page says about the survey (templates/surveys/draft_section.jinja2)."""
@@ -66,6 +103,8 @@ class SurveyStatus:
     can_design: bool
     url: str
     design_url: str
+    # For the agency and auditors: the short-text questions, with their number of answers, to read them.
+    text_questions: tuple = ()
 
 
 def survey_status(request, draft: Draft) -> SurveyStatus:
@@ -79,7 +118,11 @@ def survey_status(request, draft: Draft) -> SurveyStatus:
             sa.select(sa.exists().where(Submission.user_id == request.identity.id,
                                         Submission.survey_id == Survey.id, Survey.draft_id == draft.id))
         )
+    text_questions = ()
+    if question_count and draft.state != State.draft and request.has_permission(Permissions.DraftHistory, draft):
+        text_questions = tuple(text_answer_counts(request.dbsession, draft))
     return SurveyStatus(
+        text_questions=text_questions,
         question_count=question_count,
         accepting=accepting,
         answered=bool(answered),

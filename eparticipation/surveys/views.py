@@ -19,7 +19,7 @@ from pyramid.view import view_config
 
 from eparticipation.audit import record
 from eparticipation.consultations.models import State
-from eparticipation.forms import FormView
+from eparticipation.forms import FormView, keyset_param
 from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.surveys import services
@@ -229,3 +229,18 @@ def delete_question(context, request):
         question.position = position
     return changed(request, draft_of(context), _("The question is removed."), "survey.question.delete",
                    question_id=context.id)
+
+
+# --- reading the answers -----------------------------------------------------------------------------------
+
+
+@view_config(context=Question, name="answers", renderer="surveys/text_answers.jinja2", request_method="GET",
+             permission=Permissions.DraftHistory)
+def text_answers(context, request):
+    """What participants wrote to a short-text question, for the agency and auditors: the report only counts
+    these answers. Newest first, paged; nothing says who wrote which."""
+    if context.kind != QuestionKind.text:
+        raise HTTPNotFound()
+    draft = draft_of(context)
+    answers, next_before = services.text_answers(request.dbsession, context, keyset_param(request, "before"))
+    return {"question": context, "answers": answers, "next_before": next_before, **presentation(request, draft)}

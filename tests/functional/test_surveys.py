@@ -523,3 +523,37 @@ def test_the_draft_page_section(testapp, app, dbsession, agency, people, clock):
     clock.advance(days=29)
     text = render_section(app, dbsession, opened, people["citizen"])
     assert "The survey takes answers only while the consultation is open." in text and "Revise" not in text
+
+
+def test_the_agency_and_auditors_read_what_participants_wrote_to_an_open_question(testapp, dbsession, agency,
+                                                                                  people, clock):
+    make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)])
+    draft = open_draft(dbsession, agency)
+    survey = make_survey(dbsession, draft)
+    single, multiple, scale, text = survey.questions
+    writers = [make_user(dbsession, email=f"writer{n}@example.org", display_name=f"Writer {n}") for n in range(55)]
+    for n, writer in enumerate(writers):
+        answers = {str(single.id): 0, str(text.id): f"پیشنهاد شماره {n}" if n != 3 else ""}
+        dbsession.add(Submission(survey_id=survey.id, user_id=writer.id, answers=answers, created_at=NOW,
+                                 updated_at=NOW))
+    dbsession.flush()
+
+    app = as_user(testapp, "editor")
+    section = app.get(f"/consultations/{draft.id}/").html.select_one(".survey-section")
+    link = section.find("a", string=text.texts["en"])
+    assert "54 answers" in section.text  # the one left empty is not an answer
+    page = app.get(link["href"])
+    answers = [item.text for item in page.html.select("main ol li")]
+    assert len(answers) == 50 and answers[0] == "پیشنهاد شماره 54"  # newest first
+    assert "Writer" not in page.text and "writer" not in page.text  # what was written, not who wrote it
+    rest = app.get(page.request.path + page.html.find("a", rel="next")["href"])
+    assert [item.text for item in rest.html.select("main ol li")][-1] == "پیشنهاد شماره 0"
+    assert rest.html.find("a", rel="next") is None
+    answers_path = f"/consultations/{draft.id}/survey/questions/{text.id}/answers"
+    app.get(f"/consultations/{draft.id}/survey/questions/{single.id}/answers", status=404)  # counted, not read
+
+    assert as_user(testapp, "auditor").get(answers_path).status_int == 200
+    for who in ("citizen", "other_editor", "anonymous"):
+        as_user(testapp, who).get(answers_path, status=403)
+    citizen_page = as_user(testapp, "citizen").get(f"/consultations/{draft.id}/")
+    assert "Answers to the open questions" not in citizen_page.text
