@@ -55,14 +55,9 @@ def language_of(registry, user: User) -> str:
     return registry.settings.get("pyramid.default_locale_name", "fa")
 
 
-def addresses_of(dbsession, registry, user: User) -> dict[Channel, str]:
-    """Where this person can be reached now: their e-mail, and each enabled messenger they linked; nowhere
-    outside the site once their account is closed."""
-    return addresses_of_all(dbsession, registry, [user])[user.id]
-
-
 def addresses_of_all(dbsession, registry, users: list[User]) -> dict[int, dict[Channel, str]]:
-    """`addresses_of` for many people, reading their messenger chats in one statement per thousand people."""
+    """Where each person can be reached now: their e-mail, and each enabled messenger they linked; nowhere
+    outside the site once their account is closed. Their messenger chats in one statement per thousand people."""
     enabled = messaging_config(registry).channels
     addresses = {user.id: {} for user in users}
     reachable = [user for user in users if user.is_active]
