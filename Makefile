@@ -15,7 +15,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 export PYTHONWARNINGS := ignore:pkg_resources is deprecated:UserWarning
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup assets db demo catalogues check-catalogues clean
+.PHONY: help run test setup assets db demo demo-code catalogues check-catalogues clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -58,6 +58,9 @@ db: setup  ## migrate the database of $(INI) to the newest schema
 
 demo: db  ## load the demo agencies, users and content (idempotent)
 	$(BIN)/eparticipation-demo $(INI)
+
+demo-code: setup  ## the current sign-in code of a demo staff account: make demo-code EMAIL=editor.tax@example.org
+	$(BIN)/eparticipation-demo-code $(INI) $(EMAIL)
 
 catalogues: $(VENV)/.installed  ## extract the .pot from code and templates, merge it into the fa and en catalogues
 	$(BIN)/pot-create -c lingua.cfg -k _ -o locale/eparticipation.pot eparticipation

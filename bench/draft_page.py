@@ -326,7 +326,7 @@ def app_settings(database_url: str, files_dir: str) -> dict:
         "pyramid.default_locale_name": "fa",
         "eparticipation.locale_dir": str(PROJECT / "locale"),
         "eparticipation.available_languages": "fa en",
-        "eparticipation.session_secret": "bench-secret-bench-secret-bench-secret",
+        "eparticipation.session_secret": "bench-only-Tq7wJ2vN9xK4pR6sL1mZ8cH3yB5",
         "eparticipation.secure_cookies": "false",
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",

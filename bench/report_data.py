@@ -421,6 +421,7 @@ def insert_comments(connection, ids: dict, first_person: int, comments: int, aut
                   FROM (SELECT g, random() AS r_concern FROM generate_series(1, {ordinary}) AS g) AS c) AS chosen
         ) AS drawn
         JOIN users AS u ON u.id = drawn.author_id
+        ON CONFLICT DO NOTHING  -- a body drawn twice for one person: stored once, as the application does
     """)
     offset = 0
     for number_of, text in CAMPAIGNS:

@@ -1,9 +1,17 @@
-"""eparticipation: public consultation on draft regulations before they are approved."""
+"""eparticipation: public consultation on draft regulations before they are approved.
+
+Two ways to run it (README, "Use it inside your own Pyramid application"):
+
+    standalone      main(): the WSGI application of development.ini and production.ini
+    inside a host   config.include("eparticipation", route_prefix="/participation") in the host's main()
+
+`includeme` is the ordered list of the parts; each domain's own includeme reads and validates its settings,
+scans its own package for views, and registers its subscribers and personal-data exporters.
+"""
 
 import os
 
 from pyramid.config import Configurator
-from pyramid.settings import asbool
 
 # Settings that production takes from the environment, never from a file.
 ENVIRONMENT_SETTINGS = {
@@ -11,55 +19,85 @@ ENVIRONMENT_SETTINGS = {
     "SESSION_SECRET": "eparticipation.session_secret",
 }
 
+# The route that mounts the traversal tree when the package is included under a route prefix (mounting.py).
+ROUTE_NAME = "eparticipation"
+
 
 def read_settings(settings: dict) -> dict:
+    """The settings every part needs before any is included: the environment's overrides and the database.
+    Each domain reads and validates its own settings in its includeme (eparticipation/settings.py)."""
     settings = dict(settings)
     for variable, key in ENVIRONMENT_SETTINGS.items():
         if os.environ.get(variable):
             settings[key] = os.environ[variable]
     if not settings.get("sqlalchemy.url"):
         raise ValueError("sqlalchemy.url is not set (DATABASE_URL in production)")
-    settings["eparticipation.secure_cookies"] = asbool(settings.get("eparticipation.secure_cookies", True))
-    settings["eparticipation.login_throttle.max_failures"] = int(
-        settings.get("eparticipation.login_throttle.max_failures", 5)
-    )
-    settings["eparticipation.login_throttle.window_minutes"] = int(
-        settings.get("eparticipation.login_throttle.window_minutes", 15)
-    )
-    settings.setdefault("pyramid.default_locale_name", "fa")
-    settings["eparticipation.required_languages"] = settings.get("eparticipation.required_languages", "fa en").split()
-    settings["eparticipation.min_consultation_days"] = int(settings.get("eparticipation.min_consultation_days", 30))
-    settings["eparticipation.upload_max_bytes"] = int(settings.get("eparticipation.upload_max_bytes", 10 * 1024 * 1024))
-    settings.setdefault("eparticipation.files_dir", os.path.join(os.getcwd(), "var", "files"))
     return settings
 
 
+# The domains a site may leave out (`eparticipation.without`).
+OPTIONAL_DOMAINS = ("surveys", "feedback")
+
+
+def includeme(config):
+    """The whole platform, standalone or under the route prefix of the include. What a host application already
+    set (security policy, session factory, locale negotiator, default permission and CSRF options, the .jinja2
+    renderer, the root factory) stays the host's: Pyramid lets the configuration that includes us override what
+    we set (README)."""
+    from eparticipation import mounting
+    from eparticipation import settings as parse
+
+    config.get_settings().update(read_settings(config.get_settings()))
+    parse.infrastructure_settings(config.get_settings())
+    mounting.mount(config)
+    # Infrastructure: database and transactions, clock, security, languages, unreadable input, headers,
+    # request ids, logs and metrics.
+    config.include(".db")
+    config.include(".clock")
+    config.include(".security")
+    config.include(".i18n")
+    config.include(".inputs")
+    config.include(".headers")
+    config.include(".observability")
+    config.include(".files")
+    config.include(".pagecache")
+    # Operations: health endpoints, the limit on request bodies.
+    config.include(".operations")
+    # Presentation: templates, forms, static files.
+    config.include(".templating")
+    config.include(".forms")
+    # The domains, lowest first: a domain may import those above it in this list, never those below
+    # (tests/unit/test_import_direction.py). Each scans its own package for its views.
+    # A site may leave out the optional domains (`eparticipation.without = surveys feedback`): nothing below them
+    # needs them, and their tables stay, empty.
+    without = set(parse.words(config.get_settings(), "eparticipation.without", ""))
+    if without - set(OPTIONAL_DOMAINS):
+        raise parse.SettingError(f"eparticipation.without names only optional parts ({', '.join(OPTIONAL_DOMAINS)}), "
+                                 f"not {', '.join(sorted(without - set(OPTIONAL_DOMAINS)))}")
+    config.include(".accounts")
+    config.include(".agencies")
+    config.include(".consultations")
+    for optional in OPTIONAL_DOMAINS:
+        if optional not in without:
+            config.include(f".{optional}")
+    config.include(".participation")
+    config.include(".messaging")
+    config.include(".responses")
+    config.include(".reports")
+    config.include(".audit")
+    # The pages that belong to no domain: the home and error pages, the administration.
+    config.include(".site")
+    config.include(".admin")
+
+
 def main(global_config, **settings):
-    """The WSGI application."""
-    with Configurator(settings=read_settings(settings), root_factory="eparticipation.resources.root_factory") as config:
-        # Infrastructure: database and transactions, clock, security, languages, headers.
-        config.include(".db")
-        config.include(".clock")
-        config.include(".security")
-        config.include(".i18n")
-        config.include(".headers")
-        config.include(".files")
-        config.include(".pagecache")
-        # Presentation: templates, forms, static files.
-        config.include(".templating")
-        config.include(".forms")
-        # The domains; their views are registered by the scan.
-        config.include(".accounts")
-        config.include(".agencies")
-        config.include(".consultations")
-        config.include(".surveys")
-        config.include(".feedback")
-        config.include(".participation")
-        config.include(".messaging")
-        config.include(".responses")
-        config.include(".reports")
-        config.include(".audit")
-        # The themes' numerical libraries are the report worker's: web processes need not load them.
-        config.scan(ignore=["eparticipation.reports.themes"])
+    """The WSGI application of a standalone site: the package, and the root of its own traversal tree."""
+    settings = dict(settings)
+    # Before the Configurator, which would otherwise fill in Pyramid's own default ("en"); a host chooses its own.
+    settings.setdefault("pyramid.default_locale_name", "fa")
+    with Configurator(settings=settings) as config:
+        # Only a standalone site owns the root: inside a host, the package's route hands out its tree.
+        config.set_root_factory("eparticipation.resources.root_factory")
+        config.include("eparticipation")
         config.commit()
     return config.make_wsgi_app()

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 import zope.sqlalchemy
+from pyramid.settings import asbool
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
@@ -70,10 +71,26 @@ def dialect_insert(dbsession, model):
 
 
 def get_engine(settings, prefix="sqlalchemy."):
+    """The engine of `sqlalchemy.*` settings: url, pool_size, max_overflow, pool_pre_ping (a checked-out
+    connection is tested first, so one the server closed while idle is replaced, not handed to a request),
+    hide_parameters (a failed statement's error, and so the log, names no value: no e-mail, no comment)."""
+    settings = dict(settings)
+    for flag in ("pool_pre_ping", "hide_parameters"):  # engine_from_config leaves them strings: "false" is true
+        if prefix + flag in settings:
+            settings[prefix + flag] = asbool(settings[prefix + flag])
     engine = sa.engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)
+    event.listen(engine, "handle_error", _mark_disconnect_retryable)
     return engine
+
+
+def _mark_disconnect_retryable(context):
+    """A connection lost in the middle of a request (the server restarted, an administrator ended it, the
+    network failed) makes that attempt fail; pyramid_retry then runs the request again on a new connection,
+    instead of answering 500. The pool has already been told to discard the dead connection."""
+    if context.is_disconnect and context.sqlalchemy_exception is not None:
+        mark_error_retryable(context.sqlalchemy_exception)
 
 
 def _make_sqlite_transactional(engine):

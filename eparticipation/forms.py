@@ -43,6 +43,23 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# The invisible controls that open an embedding, an override or an isolate (U+202A–U+202E, U+2066–U+2069): in a
+# name, an unclosed one reverses the text shown after it (a name ending in U+202E turns "on behalf of" around).
+# Persian's own joiners and marks (U+200C ZWNJ, U+200E/U+200F) open nothing and stay.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def name_text(value):
+    """A name (of a person, an organisation, an agency, a unit, a service) as typed, without bidi controls."""
+    value = strip_text(value)
+    return value.translate(BIDI_CONTROLS).strip() if isinstance(value, str) else value
+
+
+def optional_name(value):
+    value = name_text(value)
+    return colander.null if value == "" else value
+
+
 def optional_text(value):
     """Blank input counts as not given."""
     value = strip_text(value)
@@ -80,11 +97,12 @@ def upload_node(request, name, title, accept, allowed_types, refusal, **kw):
 
 
 def upload_validator(request, allowed_types: set[str], refusal):
-    """Checks an upload's size against the site's limit and its type from its content (files.sniff),
-    then keeps its bytes in `value["data"]`."""
+    """Checks an upload's size against the site's limit, its type from its content (files.sniff) and, for a
+    zip-based document, how far it would expand once opened (files.check_archive), then keeps its bytes in
+    `value["data"]`."""
 
     def validator(node, value):
-        from eparticipation.files import sniff
+        from eparticipation.files import DOCX, ArchiveLimits, ArchiveRefused, check_archive, sniff
 
         limit = request.registry.settings["eparticipation.upload_max_bytes"]
         data = value["fp"].read(limit + 1)
@@ -92,8 +110,14 @@ def upload_validator(request, allowed_types: set[str], refusal):
             raise colander.Invalid(
                 node, _("The file is larger than the limit of ${size} MB.", mapping={"size": limit // (1024 * 1024)})
             )
-        if sniff(data) not in allowed_types:
+        kind = sniff(data)
+        if kind not in allowed_types:
             raise colander.Invalid(node, refusal)
+        if kind == DOCX:
+            try:
+                check_archive(data, ArchiveLimits.from_settings(request.registry.settings))
+            except ArchiveRefused as refused:
+                raise colander.Invalid(node, refused.message) from None
         value["data"] = data
 
     return validator
@@ -115,7 +139,7 @@ class FormView:
         self.request = request
 
     def form(self) -> deform.Form:
-        schema = self.schema().bind(request=self.request, context=self.context)
+        schema = self.schema().bind(request=self.request, context=self.context, **self.bindings())
         form = deform.Form(
             schema,
             buttons=[button(name, title) for name, title in self.buttons],
@@ -127,6 +151,10 @@ class FormView:
         )
         form.widget.attributes = {"novalidate": "novalidate"}
         return form
+
+    def bindings(self) -> dict:
+        """More values for the schema's deferred nodes, beside `request` and `context`."""
+        return {}
 
     def appstruct(self) -> dict:
         return {}
@@ -164,7 +192,20 @@ def includeme(config):
 
 
 def keyset_param(request, name) -> int | None:
-    """A keyset cursor from the query string (the id to continue before or after); None if absent or not a
-    plain number, which pages from the start."""
-    value = request.params.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    """A keyset cursor or an id from the query string or form (the id to continue before or after); None if
+    absent or blank, which pages from the start. A value that is not a number is refused (400): a tampered link
+    is not quietly shown as the first page."""
+    from eparticipation.inputs import integer_param
+
+    return integer_param(request.params, name)
+
+
+def chosen_id(request, name) -> int | None:
+    """The id a button or a field names (the message to send again, the report to build again); None when
+    absent or not a number, which the view refuses with its own message ("Choose a message …")."""
+    from eparticipation.inputs import parse_integer
+
+    try:
+        return parse_integer(request.params.get(name))
+    except ValueError:
+        return None

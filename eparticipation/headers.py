@@ -1,4 +1,15 @@
-"""Security headers on every response. Nothing inline runs: scripts and styles come from our origin."""
+"""Security headers on every response. Nothing inline runs: scripts and styles come from our origin.
+
+And one rule for keeping pages out of caches: a page that not everyone may see (the person's own pages under
+/me/, an agency's internal pages, a draft before it opens, a report or the responses before publication, the
+administration and the audit log) is sent with `Cache-Control: no-store`, so that neither the browser nor a
+proxy keeps a copy once the person has left it. The rule asks the page's own permission of its context's
+ACL, so a new staff page is covered without naming it. Public pages keep their caching (pagecache.py keeps
+only anonymous visitors' pages, which this rule never marks).
+"""
+
+from pyramid.authorization import ACLHelper, Everyone
+from pyramid.security import NO_PERMISSION_REQUIRED
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,5 +51,28 @@ def security_headers_tween_factory(handler, registry):
     return security_headers_tween
 
 
+def is_public(context, permission) -> bool:
+    """Whether a visitor without an account may see this page."""
+    return bool(ACLHelper().permits(context, [Everyone], permission))
+
+
+def not_stored_unless_public(view, info):
+    """A view deriver: the response of a view whose permission anonymous visitors do not have is not stored."""
+    permission = info.options.get("permission")
+    if permission is None or permission == NO_PERMISSION_REQUIRED:
+        return view  # static files and the health and metrics endpoints decide for themselves
+
+    def view_with_cache_control(context, request):
+        response = view(context, request)
+        if not is_public(context, permission):
+            # The header itself, not `response.cache_control = ...`: WebOb fails to re-parse it once a view has
+            # touched the response's CacheControl object (e.g. `cache_control.no_store = True`).
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return view_with_cache_control
+
+
 def includeme(config):
     config.add_tween("eparticipation.headers.security_headers_tween_factory")
+    config.add_view_deriver(not_stored_unless_public)

@@ -4,6 +4,7 @@ The locale comes from `_LOCALE_` in the query (which is then kept in a cookie), 
 cookie, else the default `fa`. Formatting helpers are Jinja filters, so templates only present.
 """
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 from pyramid.events import NewRequest
 from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
@@ -121,6 +123,8 @@ def template_translator(request):
 
     def translate_for_template(msgid, mapping=None):
         if mapping is not None:
+            if any(isinstance(value, Markup) for value in mapping.values()):
+                return translate_around_markup(request, msgid, mapping)
             return translate(request, TranslationString(msgid, domain="eparticipation", mapping=mapping))
         translated = constants.get(msgid)
         if translated is None:
@@ -130,6 +134,27 @@ def template_translator(request):
         return translated
 
     return translate_for_template
+
+
+def translate_around_markup(request, msgid, mapping) -> Markup:
+    """A message some of whose values are markup (a name in <bdi>, see `bdi_filter`): the message and the plain
+    values are escaped, the markup is kept."""
+    tokens = {key: f"\ue000{number}\ue001" for number, (key, value) in enumerate(mapping.items())
+              if isinstance(value, Markup)}
+    plain = {key: tokens.get(key, value) for key, value in mapping.items()}
+    text = str(escape(translate(request, TranslationString(msgid, domain="eparticipation", mapping=plain))))
+    for key, token in tokens.items():
+        text = text.replace(token, str(mapping[key]))
+    return Markup(text)
+
+
+def bdi_filter(value) -> Markup:
+    """Text someone typed (a name: of a person, an organisation, an agency, a service), isolated from the line
+    around it: whatever direction it has, or a bidi control left open in it (U+202E), cannot reorder what
+    surrounds it. Names are also stripped of those controls when typed (forms.name_text); older rows are not."""
+    if value is None:
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 def translated_message(localizer, term: TranslationString) -> str:
@@ -160,6 +185,32 @@ def text_direction(locale_name: str) -> str:
 def to_latin_digits(text: str) -> str:
     """Persian and Arabic-Indic digits typed by users become ASCII digits."""
     return text.translate(LATIN_DIGITS)
+
+
+TYPED_DATE = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
+# Days the site has any use for, in Gregorian years: outside them a date is a typing mistake.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def parse_typed_date(text: str) -> date:
+    """A day typed in either calendar, in any digits, whichever the form's language: a year before 1700 is Jalali
+    (۱۴۰۵/۰۹/۱۵), one from 1900 on is Gregorian (2026-12-20), so a Gregorian date typed in the Persian form is read
+    as what it is rather than as the Jalali year 2026 (Gregorian 2647). ValueError for anything else, including a
+    day outside the Gregorian years EARLIEST_YEAR–LATEST_YEAR (and years 1700–1899, which neither calendar gives
+    today)."""
+    match = TYPED_DATE.match(to_latin_digits(str(text).strip()))
+    if match is None:
+        raise ValueError(text)
+    year, month, day = (int(part) for part in match.groups())
+    if year < 1700:
+        typed = JalaliDate(year, month, day).to_gregorian()
+    elif year >= EARLIEST_YEAR:
+        typed = date(year, month, day)
+    else:
+        raise ValueError(text)
+    if not EARLIEST_YEAR <= typed.year <= LATEST_YEAR:
+        raise ValueError(text)
+    return typed
 
 
 def localize_digits(text, locale_name: str) -> str:

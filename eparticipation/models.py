@@ -1,8 +1,15 @@
 """Imports every model so that the metadata (for Alembic and tests) is complete."""
 
-from eparticipation.accounts.models import LoginAttempt, RoleGrant, User  # noqa: F401
+from eparticipation.accounts.models import (  # noqa: F401
+    AccountToken,
+    LoginAttempt,
+    RecoveryCode,
+    RoleGrant,
+    SecondFactor,
+    User,
+)
 from eparticipation.agencies.models import Agency, Unit  # noqa: F401
-from eparticipation.audit.models import AuditEntry  # noqa: F401
+from eparticipation.audit.models import AuditCheckpoint, AuditEntry  # noqa: F401
 from eparticipation.consultations.models import (  # noqa: F401
     Article,
     ConsultedArticle,
@@ -26,6 +33,7 @@ from eparticipation.participation.models import (  # noqa: F401
     ModerationAct,
     Vote,
 )
+from eparticipation.ratelimits import RateCounter  # noqa: F401
 from eparticipation.reports.models import Report, ReportTheme  # noqa: F401
 from eparticipation.responses.models import Response, ResponseComment, ResponseRevision  # noqa: F401
 from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

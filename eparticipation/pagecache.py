@@ -27,7 +27,7 @@ from typing import Callable
 from pyramid.renderers import render
 
 from eparticipation.personal import SharedPage
-from eparticipation.security import SESSION_COOKIE
+from eparticipation.security import session_cookie_name
 from eparticipation.templating import FLASH_QUEUES
 
 
@@ -62,7 +62,7 @@ class PageCache:
 def page_cache_for(request) -> PageCache | None:
     """The cache, when this request may use it: enabled, a GET, and a visitor without a session."""
     cache = request.registry.get("page_cache")
-    if cache is None or request.method not in ("GET", "HEAD") or SESSION_COOKIE in request.cookies:
+    if cache is None or request.method not in ("GET", "HEAD") or session_cookie_name(request.registry) in request.cookies:
         return None
     return cache
 
@@ -72,7 +72,7 @@ def shared_page_cache_for(request) -> PageCache | None:
     a GET, a signed-in person without any role (so their permissions are every participant's) and without a
     message flashed to them (which the shared page would not show)."""
     cache = request.registry.get("page_cache")
-    if cache is None or request.method not in ("GET", "HEAD") or SESSION_COOKIE not in request.cookies:
+    if cache is None or request.method not in ("GET", "HEAD") or session_cookie_name(request.registry) not in request.cookies:
         return None
     user = request.identity
     if user is None or user.grants:
@@ -108,7 +108,8 @@ def serve_cached(request, key):
     def keep(request, response):
         # A page that started a session (a form's CSRF token) belongs to that visitor alone.
         cookies = response.headers.getall("Set-Cookie")
-        started_session = any(cookie.startswith(SESSION_COOKIE + "=") for cookie in cookies)
+        name = session_cookie_name(request.registry)
+        started_session = any(cookie.startswith(name + "=") for cookie in cookies)
         if response.status_int == 200 and response.content_type == "text/html" and not started_session:
             cache.put(key, response.body)
 

@@ -1,11 +1,18 @@
 """The traversal tree (DESIGN §3): the Root and the containers that are not rows.
 
 Rows that are resources (an Agency, a User seen by an admin) get their __parent__ when a
-container hands them out, so every node chains up to the Root and inherits its grants.
+container hands them out, so every node chains up to the Root.
+
+Every resource's ACL ends in DENY_ALL: a resource grants what its own views need and nothing is inherited
+from above it (an administrator's grants on the Root do not reach an agency's drafts). The exceptions are
+the parts of a draft, every resource under /consultations/<id>/: what may be done to its articles,
+comments, votes, survey, report and responses is what its state allows on the draft
+(consultations/workflow.py), whose ACL ends in DENY_ALL; a part may only add to it (a comment's author
+edits it).
 """
 
 import sqlalchemy as sa
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
+from pyramid.authorization import DENY_ALL, Allow, Authenticated, Everyone
 
 from eparticipation.accounts.models import Role, User
 from eparticipation.agencies.models import Agency
@@ -14,11 +21,19 @@ from eparticipation.permissions import Permissions
 from eparticipation.security import role_principal
 
 
-def row_by_number(dbsession, model, name: str):
-    """The row of `model` whose id is the path segment `name` (ASCII digits only); KeyError (404) otherwise."""
-    if not (name.isascii() and name.isdigit()):
+def path_number(name: str) -> int:
+    """The id a path segment names: ASCII digits, no larger than a database integer (a larger one names no row,
+    and the database would refuse it); KeyError (404) otherwise."""
+    from eparticipation.inputs import NUMBER_MAX
+
+    if not (name.isascii() and name.isdigit()) or len(name) > len(str(NUMBER_MAX)) or int(name) > NUMBER_MAX:
         raise KeyError(name)
-    row = dbsession.get(model, int(name))
+    return int(name)
+
+
+def row_by_number(dbsession, model, name: str):
+    """The row of `model` whose id is the path segment `name` (see path_number); KeyError (404) otherwise."""
+    row = dbsession.get(model, path_number(name))
     if row is None:
         raise KeyError(name)
     return row
@@ -41,17 +56,33 @@ class Container:
         return obj
 
 
+ADMIN = role_principal(Role.admin)
+AUDITOR = role_principal(Role.auditor)
+# What administrators do: people and their roles, agencies, the outbox and the reports' queue. Not what an
+# agency's own staff do (write drafts, run consultations, answer comments).
+ADMIN_AREA_PERMISSIONS = (Permissions.AdminUsers, Permissions.AdminOutbox, Permissions.AdminReports)
+
+
+def grants(*entries) -> list:
+    """An ACL of (principal, permission or permissions) pairs, ending in DENY_ALL."""
+    acl = []
+    for principal, permissions in entries:
+        if isinstance(permissions, str):
+            permissions = (permissions,)
+        acl.extend((Allow, principal, permission) for permission in permissions)
+    acl.append(DENY_ALL)
+    return acl
+
+
 class Root(Container):
     def __acl__(self):
-        return [
-            (Allow, role_principal(Role.admin), ALL_PERMISSIONS),
-            # Auditors read every agency's internal pages; their grants change nothing.
-            (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
-            (Allow, role_principal(Role.auditor), Permissions.AuditView),
-            (Allow, Everyone, Permissions.SiteView),
-            (Allow, Everyone, Permissions.AccountRegister),
-            (Allow, Authenticated, Permissions.AccountSelf),
-        ]
+        return grants(
+            (Everyone, (Permissions.SiteView, Permissions.AccountRegister)),
+            (Authenticated, Permissions.AccountSelf),
+            # The header's links to the administration and the audit log ask the Root.
+            (ADMIN, (*ADMIN_AREA_PERMISSIONS, Permissions.AdminAgencies, Permissions.AuditView)),
+            (AUDITOR, Permissions.AuditView),
+        )
 
     def __getitem__(self, name):
         factory = {
@@ -67,6 +98,9 @@ class Root(Container):
 class AgencyContainer(Container):
     """/agencies/<code>/"""
 
+    def __acl__(self):
+        return grants((Everyone, Permissions.SiteView), (ADMIN, Permissions.AdminAgencies))
+
     def __getitem__(self, code):
         agency = self.request.dbsession.scalar(sa.select(Agency).where(Agency.code == code))
         if agency is None:
@@ -77,6 +111,9 @@ class AgencyContainer(Container):
 
 class ConsultationContainer(Container):
     """/consultations/<id>/: a draft not yet opened does not exist for those who may not see it (404)."""
+
+    def __acl__(self):
+        return grants((Everyone, Permissions.SiteView))
 
     def __getitem__(self, name):
         from eparticipation.consultations.workflow import close_if_ended
@@ -124,34 +161,69 @@ class ArticleContainer(Container):
 class Me(Container):
     """/me/: the signed-in user's own pages."""
 
+    def __acl__(self):
+        return grants((Authenticated, Permissions.AccountSelf))
+
     @property
     def user(self):
         return self.request.identity
 
+    def __getitem__(self, name):
+        if name == "security":
+            return SecuritySettings(self.request, name, self)
+        raise KeyError(name)
+
+
+class SecuritySettings(Container):
+    """/me/security/: how the signed-in person signs in (their second factor and recovery codes)."""
+
+    def __acl__(self):
+        return grants((Authenticated, Permissions.AccountSelf))
+
 
 class AuditArea(Container):
     """/audit/: the log; /audit/drafts/<id>/: one draft's response history. Auditors and admins only (the
-    Root's grants); nothing here changes anything."""
+    own grants), except the public checkpoints; nothing here changes anything."""
+
+    def __acl__(self):
+        return grants((AUDITOR, Permissions.AuditView), (ADMIN, Permissions.AuditView))
 
     def __getitem__(self, name):
         if name == "drafts":
             return AuditDrafts(self.request, name, self)
+        if name == "checkpoints":
+            return AuditCheckpoints(self.request, name, self)
         raise KeyError(name)
 
 
+class AuditCheckpoints(Container):
+    """/audit/checkpoints: the log's signed checkpoints, and /audit/checkpoints/public-key.pem, for anyone
+    (their views need only site:view)."""
+
+    def __acl__(self):
+        return grants((Everyone, Permissions.SiteView))
+
+
 class AuditDrafts(Container):
+    __acl__ = AuditArea.__acl__
+
     def __getitem__(self, name):
         return AuditedDraft(self.request, name, self, row_by_number(self.request.dbsession, Draft, name))
 
 
 class AuditedDraft(Container):
+    __acl__ = AuditArea.__acl__
+
     def __init__(self, request, name, parent, draft):
         super().__init__(request, name, parent)
         self.draft = draft
 
 
 class AdminArea(Container):
-    """/admin/: its views need admin:* permissions, which only the Root's admin grant gives."""
+    """/admin/: its views need admin:* permissions, which only administrators have."""
+
+    def __acl__(self):
+        return grants((ADMIN, ADMIN_AREA_PERMISSIONS))
 
     def __getitem__(self, name):
         if name == "users":
@@ -162,11 +234,15 @@ class AdminArea(Container):
 class UserContainer(Container):
     """/admin/users/<id>/"""
 
+    __acl__ = AdminArea.__acl__
+
     def __getitem__(self, name):
         return UserResource(self.request, name, self, row_by_number(self.request.dbsession, User, name))
 
 
 class UserResource(Container):
+    __acl__ = AdminArea.__acl__
+
     def __init__(self, request, name, parent, user):
         super().__init__(request, name, parent)
         self.user = user

@@ -3,10 +3,10 @@
 from pyramid.csrf import get_csrf_token
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from eparticipation import i18n, personal
+from eparticipation import i18n, personal, sections
 from eparticipation.messaging import unread_badge
 from eparticipation.permissions import Permissions
-from eparticipation.security import SESSION_COOKIE
+from eparticipation.security import session_cookie_name
 
 FLASH_QUEUES = ("success", "danger", "")
 
@@ -15,6 +15,7 @@ datetime = eparticipation.i18n:datetime_filter
 date = eparticipation.i18n:date_filter
 number = eparticipation.i18n:number_filter
 digits = eparticipation.i18n:digits_filter
+bdi = eparticipation.i18n:bdi_filter
 """
 
 
@@ -34,6 +35,9 @@ def template_globals(event):
     # language, and translation strings in the mapping translated too.
     event["_"] = i18n.template_translator(request)
     event["Permissions"] = Permissions
+    # A page's sections (sections.py): `{{ section(shown) }}`, and the macros of per-item sections.
+    event["section"] = sections.render_section
+    event["section_macros"] = sections.section_macros
     # A page shared by signed-in participants (personal.py) marks where each person's own values go.
     shared = isinstance(event.rendering_val, dict) and event.rendering_val.get("shared_page", False)
     event["shared_page"] = shared
@@ -52,7 +56,7 @@ def flash_messages(request) -> list[tuple[str, str]]:
 
     A visitor without a session cookie has none, and their page neither creates a session nor sets a
     cookie, so it stays cacheable; a queue is popped (which rewrites the cookie) only when it holds some."""
-    if SESSION_COOKIE not in request.cookies:
+    if session_cookie_name(request.registry) not in request.cookies:
         return []
     session = request.session
     return [
@@ -63,10 +67,33 @@ def flash_messages(request) -> list[tuple[str, str]]:
     ]
 
 
+def compose_environment(config):
+    """Our filters and finalize in the .jinja2 environment, whoever created it; a host's environment that does not
+    autoescape would let people's text into pages as HTML: the site does not start with it."""
+    from pyramid.exceptions import ConfigurationError
+    from pyramid.settings import aslist
+
+    environment = config.get_jinja2_environment(".jinja2")
+    if environment is None:
+        return
+    if not environment.autoescape:
+        raise ConfigurationError("the .jinja2 environment must autoescape (jinja2.autoescape = true)")
+    for line in aslist(JINJA2_FILTERS, flatten=False):
+        name, spec = (part.strip() for part in line.split("="))
+        environment.filters.setdefault(name, config.maybe_dotted(spec.replace(":", ".")))
+    if environment.finalize is None:
+        from eparticipation.i18n import finalize
+
+        environment.finalize = finalize
+
+
 def includeme(config):
     from pyramid.events import BeforeRender
 
+    from pyramid_jinja2 import EXTRAS_CONFIG_PHASE
+
     settings = config.get_settings()
+    host_templates = "jinja2.directories" in settings
     settings.setdefault("jinja2.i18n.domain", "eparticipation")
     settings.setdefault("jinja2.directories", "eparticipation:templates")
     settings.setdefault("jinja2.undefined", "strict")
@@ -74,7 +101,12 @@ def includeme(config):
     settings.setdefault("jinja2.filters", JINJA2_FILTERS)
     settings.setdefault("jinja2.finalize", "eparticipation.i18n:finalize")
     config.include("pyramid_jinja2")
+    # A host that adds its own .jinja2 renderer in its main() keeps it (the including configuration wins): our
+    # templates, filters and finalize are then added to its environment, which must autoescape.
     config.add_jinja2_renderer(".jinja2")
+    if host_templates:
+        config.add_jinja2_search_path("eparticipation:templates", name=".jinja2")
+    config.action(None, lambda: compose_environment(config), order=EXTRAS_CONFIG_PHASE)
     config.add_subscriber(template_globals, BeforeRender)
     # Our CSS and the vendored assets (copied from node_modules by `make assets`).
     config.add_static_view("static", "eparticipation:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)

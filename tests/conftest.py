@@ -27,9 +27,11 @@ from eparticipation.clock import FrozenClock
 from eparticipation.db import get_engine
 from eparticipation.models import Base
 
-from .factories import TEST_PASSWORD
+from .factories import TEST_PASSWORD, TEST_SESSION_SECRET
 
 PROJECT = Path(__file__).resolve().parent.parent
+# The tests' key for the audit checkpoints (production takes its own from AUDIT_SIGNING_KEY).
+TEST_SIGNING_KEY = "vKDx2Iv5XZwdHg17sDBiHrb44xNHEDekDZjpGvKiesw="
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # 6 Azar 1405, 13:00 in Tehran
 
 
@@ -50,12 +52,17 @@ def app_settings(database_url, tmp_path_factory):
         "pyramid.default_locale_name": "fa",
         "eparticipation.locale_dir": str(PROJECT / "locale"),
         "eparticipation.available_languages": "fa en",
-        "eparticipation.session_secret": "test-secret-test-secret-test-secret",
+        "eparticipation.session_secret": TEST_SESSION_SECRET,
         "eparticipation.secure_cookies": "false",
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",
         "retry.attempts": "3",
+        # Tests move the clock by days and weeks while someone is signed in. Production's limits (8 hours idle, 7
+        # days in all) have their own tests: tests/functional/test_sessions.py reads them from production.ini.
+        "eparticipation.sessions.idle_minutes": str(365 * 24 * 60),
+        "eparticipation.sessions.lifetime_hours": str(365 * 24),
         # The tests' rows are not committed: a second connection would not see them (statistics.alongside).
+        # Production's value (true) has its own tests, on committed rows: tests/functional/test_report_worker.py.
         "eparticipation.report.concurrent": "false",
         # Every channel writes files (the worker's tests point adapters at fake servers of their own).
         "eparticipation.messaging.channels": "email bale eitaa",
@@ -69,6 +76,10 @@ def app_settings(database_url, tmp_path_factory):
         "eparticipation.messaging.eitaa.folder": str(mail_folder / "eitaa"),
         "eparticipation.messaging.max_attempts": "4",
         "eparticipation.messaging.retry_base_seconds": "60",
+        # Checkpoints as in production.ini.
+        "eparticipation.audit.checkpoints": "true",
+        "eparticipation.audit.checkpoint_every": "1000",
+        "eparticipation.audit.signing_key": TEST_SIGNING_KEY,
     }
 
 
@@ -166,7 +177,33 @@ class TestApp(webtest.TestApp):
         form = self.get("/login").forms["login"]
         form["email"] = email
         form["password"] = password
-        return form.submit("login", status=status)
+        response = form.submit("login", status=status)
+        if response.status_int == 303 and response.location.endswith("/login-code"):
+            response = self.enter_code(email)
+        return response
+
+    def enter_code(self, email, status=303):
+        """The sign-in's second step, with the account's current code. Its last used step is forgotten first, as
+        30 seconds would: a test may sign the same person in twice at one frozen moment."""
+        from eparticipation.accounts.second_factor import current_code, decrypt_secret
+        from eparticipation.accounts.services import find_user_by_email
+
+        def secret_of(dbsession):
+            factor = find_user_by_email(dbsession, email).second_factor
+            factor.last_used_step = None
+            dbsession.flush()
+            return decrypt_secret(registry.settings, factor.secret)
+
+        registry = self.app.registry
+        if "app.dbsession" in self.extra_environ:
+            secret = secret_of(self.app_dbsession)
+        else:  # an app that commits for real (a site of its own)
+            with registry["dbsession_factory"]() as dbsession, dbsession.begin():
+                secret = secret_of(dbsession)
+        code = current_code(secret, registry["clock"].now())
+        form = self.get("/login-code").forms["login-code"]
+        form["code"] = code
+        return form.submit("verify", status=status)
 
     def logout(self):
         return self.post("/logout", {"csrf_token": self.get_csrf_token("/me")}, status=303)

@@ -3,11 +3,16 @@
 from functools import cache
 from itertools import count
 
-from eparticipation.accounts.models import Role, RoleGrant, User
+from eparticipation.accounts.models import Role, RoleGrant, SecondFactor, User
+from eparticipation.accounts.second_factor import encrypt_secret
 from eparticipation.accounts.services import hash_password
 from eparticipation.agencies.models import Agency, Unit, UnitKind
+from eparticipation.db import utcnow
 
 TEST_PASSWORD = "correct horse battery"
+# The apps of the tests use this session secret, from which the key of the stored second factors is derived.
+TEST_SESSION_SECRET = "tests-only-0gf9wb6ucUvi-rPFYQotva3A--Ye7VkFBxkQue"
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _sequence = count(1)
 
 
@@ -16,19 +21,30 @@ def test_password_hash() -> str:
     return hash_password(TEST_PASSWORD)
 
 
-def make_user(dbsession, email=None, display_name="کاربر آزمایشی", grants=(), **profile) -> User:
+def make_user(dbsession, email=None, display_name="کاربر آزمایشی", grants=(), second_factor=None, verified=True,
+              **profile) -> User:
+    """A person; staff (with `grants`) have an authenticator app set up unless `second_factor=False`, as staff must.
+    Their address is confirmed unless `verified=False`."""
     number = next(_sequence)
     user = User(
         email=email or f"user{number}@example.org",
         display_name=display_name,
         password_hash=test_password_hash(),
+        email_verified_at=utcnow() if verified else None,
         **profile,
     )
     for role, agency in grants:
         user.grants.append(RoleGrant(role=Role(role), agency_id=agency.id if agency else None))
+    if second_factor if second_factor is not None else bool(grants):
+        user.second_factor = SecondFactor(secret=test_second_factor_secret(), enrolled_at=utcnow())
     dbsession.add(user)
     dbsession.flush()
     return user
+
+
+@cache
+def test_second_factor_secret() -> str:
+    return encrypt_secret({"eparticipation.session_secret": TEST_SESSION_SECRET}, TEST_TOTP_SECRET)
 
 
 def make_agency(dbsession, code=None, parent=None, with_units=True) -> Agency:

@@ -1,6 +1,7 @@
 """Servers that stand in for the outside world on 127.0.0.1: an SMTP server and a bot platform's HTTP API.
 They record what they receive, and can be told to fail, so tests count what the worker really sent."""
 
+import asyncio
 import json
 import socket
 import threading
@@ -18,11 +19,13 @@ def free_port() -> int:
 
 
 class FakeSMTP:
-    """An SMTP server whose received messages are in `messages` (envelope sender, recipients, raw bytes)."""
+    """An SMTP server whose received messages are in `messages` (envelope sender, recipients, raw bytes);
+    `delay` slows its answer to each message it keeps (a client that is gone by then has still delivered it)."""
 
     def __init__(self):
         self.messages = []
         self.refuse = 0  # answer the next N messages with a temporary failure
+        self.delay = 0.0
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
     async def handle_DATA(self, server, session, envelope):
@@ -30,6 +33,8 @@ class FakeSMTP:
             self.refuse -= 1
             return "451 Try again later"
         self.messages.append(envelope)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
     @property

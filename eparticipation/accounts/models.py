@@ -1,4 +1,4 @@
-"""People: accounts with their demographic profile, role grants, and sign-in attempts."""
+"""People: accounts with their demographic profile, role grants, second factors, and sign-in attempts."""
 
 import enum
 from datetime import datetime
@@ -64,6 +64,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person opened the link sent to their address; until then they may sign in but not take part.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The demographic profile: only ever published in aggregate (never per person).
     birth_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
@@ -82,6 +84,9 @@ class User(Base):
         foreign_keys="RoleGrant.user_id",
         lazy="selectin",
         order_by="RoleGrant.id",
+    )
+    second_factor: Mapped["SecondFactor | None"] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False
     )
 
     def __repr__(self):
@@ -145,3 +150,72 @@ class LoginAttempt(Base):
     client_addr: Mapped[str | None] = mapped_column(sa.String(64))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool]
+
+
+class SecondFactor(Base):
+    """A person's authenticator app (TOTP, RFC 6238): one per account. The secret is encrypted
+    (accounts/second_factor.py), and the last time step whose code was accepted is kept, so no code counts twice."""
+
+    __tablename__ = "second_factors"
+    __table_args__ = (sa.CheckConstraint("last_used_step IS NULL OR last_used_step > 0", name="step_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(sa.String(255))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_step: Mapped[int | None]
+
+    user: Mapped[User] = relationship(back_populates="second_factor")
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app: only its hash is kept, and its use is dated."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountSession(Base):
+    """A signed-in browser (accounts/sessions.py): its cookie holds a random token, and only the token's hash is
+    kept here. Deleting the row ends the session at that browser's next request, wherever its cookie was copied."""
+
+    __tablename__ = "account_sessions"
+    __table_args__ = (sa.CheckConstraint("last_seen_at >= created_at", name="seen_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the person sees on /me/sessions to tell their browsers apart ("Firefox on Android"), not the raw header.
+    device: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    password_reset = "password_reset"
+    email_verification = "email_verification"
+
+
+class AccountToken(Base):
+    """A one-time link sent to a person's address (to set a new password, to confirm the address): only the SHA-256
+    of its secret is kept, with when it ends and when it was used (accounts/tokens.py)."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (sa.Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[TokenPurpose] = mapped_column(portable_enum(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

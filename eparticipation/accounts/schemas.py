@@ -4,6 +4,7 @@ import re
 
 import colander
 import deform
+from zxcvbn import zxcvbn
 from persiantools.jdatetime import JalaliDate
 
 from eparticipation.accounts.models import (
@@ -16,13 +17,17 @@ from eparticipation.accounts.models import (
     Role,
     StakeholderCategory,
 )
-from eparticipation.accounts.services import find_user_by_email, normalise_email
-from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
+from eparticipation.accounts.services import normalise_email
+from eparticipation.forms import CSRFSchema, length, name_text, optional_text, strip_text
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
 from eparticipation.i18n import _, localize_digits, to_latin_digits
 
-PASSWORD_MIN = 10
+# ASVS 6.2: at least 8 characters, up to at least 64 (a passphrase of a few words fits), checked for strength.
+PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+# zxcvbn's estimate (0 to 4) a new password must reach: 3 is "safely unguessable" against an online attack
+# and moderately against a stolen hash.
+PASSWORD_MIN_SCORE = 3
 # Jalali year N begins in March of Gregorian year N + 621.
 JALALI_OFFSET = 621
 
@@ -44,10 +49,6 @@ ROLE_LABELS = {
     Role.coordinator: _("Coordinator (public relations unit) of one agency"),
     Role.auditor: _("Auditor of every agency (read-only)"),
     Role.admin: _("Administrator of the system"),
-}
-COMMON_PASSWORDS = {
-    "password12", "1234567890", "0123456789", "qwertyuiop", "password123", "1q2w3e4r5t", "iloveyou12",
-    "1111111111", "0000000000", "123456789a", "a123456789", "qwerty1234", "admin12345", "abcdefghij",
 }
 
 
@@ -143,39 +144,79 @@ def validate_mobile(node, value):
         raise colander.Invalid(node, _("Enter a mobile number such as 09121234567 or +989121234567."))
 
 
+def personal_words(email: str | None = None, display_name: str | None = None) -> list[str]:
+    """What a password must not be made of: the person's address, its local part and its pieces, their name and
+    its words."""
+    words = []
+    if email:
+        local = email.split("@", 1)[0]
+        words += [email, local, *re.split(r"[._+\-]+", local)]
+    if display_name:
+        words += [display_name, *display_name.split()]
+    return [word.lower() for word in words if len(word) >= 3]
+
+
+def password_weakness(password: str, user_inputs=()):
+    """Why this password is too easy to guess (a translated message), or None when it is strong enough."""
+    if len(password) < PASSWORD_MIN:
+        return _("Choose a password of at least ${min} characters.", mapping={"min": PASSWORD_MIN})
+    if len(password) > PASSWORD_MAX:
+        return _("A password can have at most ${max} characters.", mapping={"max": PASSWORD_MAX})
+    result = zxcvbn(password, user_inputs=list(user_inputs), max_length=PASSWORD_MAX)
+    if result["score"] >= PASSWORD_MIN_SCORE:
+        return None
+    # zxcvbn's own feedback is in English only: our message says which kind of weakness it found.
+    dictionaries = {match.get("dictionary_name") for match in result["sequence"] if match["pattern"] == "dictionary"}
+    if "user_inputs" in dictionaries:
+        return _("This password is too like your name or your e-mail address; choose another.")
+    if "passwords" in dictionaries:
+        return _("This password is one of the most common ones, or a small change of one; choose another, such as "
+                 "a few unrelated words.")
+    return _("This password is too easy to guess: it is short, or a pattern (a sequence, a row of the keyboard, a "
+             "repetition, a date or a common word). Choose a longer one, such as a few unrelated words.")
+
+
 def validate_password(node, value):
-    if len(value) < PASSWORD_MIN:
-        raise colander.Invalid(
-            node, _("Choose a password of at least ${min} characters.", mapping={"min": PASSWORD_MIN})
-        )
-    if len(value) > PASSWORD_MAX:
-        raise colander.Invalid(
-            node, _("A password can have at most ${max} characters.", mapping={"max": PASSWORD_MAX})
-        )
-    if value.lower() in COMMON_PASSWORDS or len(set(value)) < 4:
-        raise colander.Invalid(node, _("This password is too easy to guess; choose another."))
+    """Length and strength, without knowing whose password it is (a form that knows checks again, with
+    `personal_words`)."""
+    weakness = password_weakness(value)
+    if weakness is not None:
+        raise colander.Invalid(node, weakness)
 
 
-@colander.deferred
-def validate_unused_email(node, kw):
-    request = kw["request"]
+def password_for(email_of, display_name_of=lambda kw: None):
+    """A deferred validator of a new password that knows whose it is: `email_of(kw)`, `display_name_of(kw)`."""
 
-    def unused(node, value):
-        if find_user_by_email(request.dbsession, value) is not None:
-            raise colander.Invalid(node, _("An account with this e-mail address already exists; sign in instead."))
+    @colander.deferred
+    def deferred(node, kw):
+        def validate(node, value):
+            weakness = password_weakness(value, personal_words(email_of(kw), display_name_of(kw)))
+            if weakness is not None:
+                raise colander.Invalid(node, weakness)
 
-    return colander.All(
-        length(EMAIL_MAX),
-        colander.Email(msg=_("Enter a valid e-mail address.")),
-        unused,
-    )
+        return validate
+
+    return deferred
 
 
-def text_node(title, max_length, min_length=1, **kw):
+def check_registration_password(node, appstruct):
+    """The registration's password against the address and the name typed with it."""
+    words = personal_words(appstruct.get("email"), (appstruct.get("contact") or {}).get("display_name"))
+    weakness = password_weakness(appstruct["password"], words)
+    if weakness is not None:
+        error = colander.Invalid(node)
+        error.add(colander.Invalid(node["password"], weakness), node.children.index(node["password"]))
+        raise error
+
+
+email_validator = colander.All(length(EMAIL_MAX), colander.Email(msg=_("Enter a valid e-mail address.")))
+
+
+def text_node(title, max_length, min_length=1, preparer=strip_text, **kw):
     return colander.SchemaNode(
         colander.String(),
         title=title,
-        preparer=strip_text,
+        preparer=preparer,
         validator=length(max_length, min_length),
         **kw,
     )
@@ -186,6 +227,7 @@ class ContactFields(colander.MappingSchema):
         _("Display name"),
         DISPLAY_NAME_MAX,
         min_length=2,
+        preparer=name_text,
         description=_("Shown beside your public comments, unless you choose to appear anonymous."),
     )
     mobile = colander.SchemaNode(
@@ -242,21 +284,31 @@ class ProfileFields(colander.MappingSchema):
     )
 
 
+def password_node(title=_("Password"), validator=validate_password, autocomplete="new-password"):
+    """A new password, typed twice."""
+    return colander.SchemaNode(
+        colander.String(),
+        title=title,
+        description=_("At least ${min} characters. A few unrelated words are easy to remember and hard to guess.",
+                      mapping={"min": PASSWORD_MIN}),
+        validator=validator,
+        widget=deform.widget.CheckedPasswordWidget(redisplay=False, attributes={"autocomplete": autocomplete}),
+    )
+
+
 class RegistrationSchema(CSRFSchema):
+    def validator(self, node, appstruct):
+        check_registration_password(node, appstruct)
+
     email = colander.SchemaNode(
         colander.String(),
         title=_("E-mail address"),
         preparer=lambda value: normalise_email(value) if isinstance(value, str) else value,
-        validator=validate_unused_email,
+        # Whether an account has this address already is never said (accounts/views.py, RegisterView).
+        validator=email_validator,
         widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}),
     )
-    password = colander.SchemaNode(
-        colander.String(),
-        title=_("Password"),
-        description=_("At least ${min} characters.", mapping={"min": PASSWORD_MIN}),
-        validator=validate_password,
-        widget=deform.widget.CheckedPasswordWidget(redisplay=False),
-    )
+    password = password_node()
     contact = ContactFields(title=_("About you"))
     profile = ProfileFields(
         title=_("Your profile"),
@@ -286,3 +338,95 @@ class LoginSchema(CSRFSchema):
         validator=length(PASSWORD_MAX),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
     )
+
+
+def code_node(title=_("Code")):
+    """A code of the authenticator app (6 digits) or a recovery code; checked by the view, not here."""
+    return colander.SchemaNode(
+        colander.String(),
+        name="code",
+        title=title,
+        description=_("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+        preparer=strip_text,
+        validator=length(32, 1),
+        widget=deform.widget.TextInputWidget(
+            attributes={"autocomplete": "one-time-code", "dir": "ltr", "spellcheck": "false", "autocapitalize": "off"}
+        ),
+    )
+
+
+class SecondStepSchema(CSRFSchema):
+    code = code_node()
+
+
+class EnrolmentSchema(CSRFSchema):
+    code = colander.SchemaNode(
+        colander.String(),
+        title=_("Code from the app"),
+        description=_("Once the app shows this account, type the 6 digits it shows now."),
+        preparer=strip_text,
+        validator=length(32, 1),
+        widget=deform.widget.TextInputWidget(
+            attributes={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}
+        ),
+    )
+
+
+class ConfirmPasswordSchema(CSRFSchema):
+    """Re-authentication of a person without a second factor: the password again."""
+
+    password = colander.SchemaNode(
+        colander.String(),
+        title=_("Password"),
+        validator=length(PASSWORD_MAX),
+        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
+    )
+
+
+class ConfirmSchema(ConfirmPasswordSchema):
+    """Re-authentication of a person with a second factor: the password and a code."""
+
+    code = code_node()
+
+
+def current_password_node():
+    return colander.SchemaNode(
+        colander.String(),
+        title=_("Current password"),
+        validator=length(PASSWORD_MAX),
+        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordChangeSchema(CSRFSchema):
+    """/me/password: the current password, and the new one twice, checked against the person's address and name."""
+
+    current_password = current_password_node()
+    password = password_node(
+        title=_("New password"),
+        validator=password_for(lambda kw: kw["request"].identity.email,
+                               lambda kw: kw["request"].identity.display_name),
+    )
+
+
+class PasswordResetRequestSchema(CSRFSchema):
+    email = colander.SchemaNode(
+        colander.String(),
+        title=_("E-mail address"),
+        preparer=lambda value: normalise_email(value) if isinstance(value, str) else value,
+        validator=email_validator,
+        widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}),
+    )
+
+
+class PasswordResetSchema(CSRFSchema):
+    """/password-reset/<token>: the new password twice, checked against the address and name of the link's owner."""
+
+    password = password_node(
+        title=_("New password"),
+        validator=password_for(lambda kw: kw["owner"].email, lambda kw: kw["owner"].display_name),
+    )
+
+
+class EmptySchema(CSRFSchema):
+    """A form that is only a button (its CSRF token is the only field)."""

@@ -3,10 +3,13 @@
 import json
 from urllib.parse import urlparse
 
-from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.security import forget, remember
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.security import forget
 from pyramid.view import view_config, view_defaults
 
+from eparticipation.accounts import second_factor as mfa
+from eparticipation.accounts import sessions
+from eparticipation.accounts.events import AllSessionsEnded, SignedOut
 from eparticipation.accounts.models import Gender, StakeholderCategory, User
 from eparticipation.accounts.schemas import (
     GENDER_LABELS,
@@ -24,10 +27,16 @@ from eparticipation.accounts.services import (
     find_user_by_email,
     hash_password,
 )
+from eparticipation.accounts.signin import start_session
+from eparticipation.accounts.verification import send_verification, tell_owner_of_registration_attempt
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
+from eparticipation.inputs import integer_param
+from eparticipation.observability.metrics import SIGN_IN_FAILURES
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
+from eparticipation.security import current_session
+from eparticipation.sections import page_sections
 
 PROFILE_FIELDS = ("birth_year", "gender", "residence", "stakeholder_category", "organisation")
 
@@ -39,13 +48,6 @@ def safe_next_url(request, candidate: str | None) -> str:
         if not parsed.scheme and not parsed.netloc and candidate.startswith("/") and not candidate.startswith("//"):
             return candidate
     return request.resource_url(request.root, "me")
-
-
-def start_session(request, user: User):
-    """A new session on sign-in, so a session fixed before it is worthless."""
-    request.session.invalidate()
-    user.last_login_at = request.now
-    return remember(request, user.id)
 
 
 def apply_profile(user: User, appstruct: dict):
@@ -78,19 +80,22 @@ class RegisterView(FormView):
         return super().__call__()
 
     def save(self, appstruct):
+        """A new address gets an account and a link to confirm it; an address with an account gets nothing new,
+        and its owner a mail. Either way the visitor is sent to the same page, after the same work, with no
+        session started: the answer says nothing of which addresses have accounts."""
         request = self.request
-        user = User(
-            email=appstruct["email"],
-            password_hash=hash_password(appstruct["password"]),
-            locale=request.locale_name,
-            created_at=request.now,
-        )
-        apply_profile(user, appstruct)
-        request.dbsession.add(user)
-        request.dbsession.flush()  # the new id goes into the session cookie
-        headers = start_session(request, user)
-        flash(request, _("Welcome! Your account is ready."), "success")
-        return HTTPSeeOther(request.resource_url(request.root, "me"), headers=headers)
+        password_hash = hash_password(appstruct["password"])  # hashed either way: the same work for both
+        owner = find_user_by_email(request.dbsession, appstruct["email"])
+        if owner is not None:
+            tell_owner_of_registration_attempt(request, owner)
+        else:
+            user = User(email=appstruct["email"], password_hash=password_hash, locale=request.locale_name,
+                        created_at=request.now)
+            apply_profile(user, appstruct)
+            request.dbsession.add(user)
+            request.dbsession.flush()
+            send_verification(request, user)
+        return HTTPSeeOther(request.resource_url(request.root, "registered"))
 
 
 @view_config(context=Root, name="login", renderer="accounts/login.jinja2", permission=Permissions.AccountRegister)
@@ -105,22 +110,26 @@ class LoginView(FormView):
     def save(self, appstruct):
         request = self.request
         throttle = LoginThrottle.for_request(request)
-        wait = throttle.minutes_to_wait(appstruct["email"])
+        wait = throttle.admit(appstruct["email"])  # counted before the password is checked
         if wait:
-            return self.refuse(
-                _(
-                    "Too many failed sign-in attempts for this address. Try again in ${minutes} minutes.",
-                    mapping={"minutes": wait},
-                ),
-                status=429,
-            )
+            SIGN_IN_FAILURES.labels("throttled").inc()
+            request.response.headers["Retry-After"] = str(wait.seconds)
+            return self.refuse(wait.message, status=429)
         user = find_user_by_email(request.dbsession, appstruct["email"])
         if not check_password(user, appstruct["password"]) or not user.is_active:
-            throttle.record(appstruct["email"], succeeded=False, client_addr=request.client_addr)
+            throttle.record(appstruct["email"], succeeded=False)
+            SIGN_IN_FAILURES.labels("credentials").inc()
             return self.refuse(_("The e-mail address or the password is not right."), status=400)
-        throttle.record(appstruct["email"], succeeded=True, client_addr=request.client_addr)
+        throttle.record(appstruct["email"], succeeded=True)
+        next_url = safe_next_url(request, request.params.get("next"))
+        if user.second_factor is not None:
+            return mfa.ask_for_second_factor(request, user, next_url)
         headers = start_session(request, user)
-        return HTTPSeeOther(safe_next_url(request, request.params.get("next")), headers=headers)
+        if mfa.must_enrol(request, user):
+            flash(request, _("Staff sign in with a second factor. Set up an authenticator app now: until then your "
+                             "roles give you nothing beyond a participant's account."), "")
+            next_url = request.resource_path(request.root, "me", "security", "enrol")
+        return HTTPSeeOther(next_url, headers=headers)
 
     def refuse(self, message, status):
         """The form again, with the address the user typed and the reason, never the password."""
@@ -131,6 +140,7 @@ class LoginView(FormView):
 
 @view_config(context=Root, name="logout", request_method="POST", permission=Permissions.AccountSelf)
 def logout(request):
+    request.registry.notify(SignedOut(request, request.identity))
     headers = forget(request)
     request.session.invalidate()
     return HTTPSeeOther(request.resource_url(request.root), headers=headers)
@@ -171,6 +181,7 @@ class MeViews:
             ],
             "grants": user.grants,
             "role_labels": ROLE_LABELS,
+            "sections": page_sections(self.request, "account", self.context),
         }
 
     @view_config(name="export", request_method="GET")
@@ -185,6 +196,7 @@ class MeViews:
                 "locale": user.locale,
                 "created_at": user.created_at.isoformat(),
                 "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+                "email_verified_at": user.email_verified_at.isoformat() if user.email_verified_at else None,
             },
             "profile": {field: getattr(user, field) for field in PROFILE_FIELDS},
             "roles": [
@@ -200,6 +212,39 @@ class MeViews:
         response.content_disposition = 'attachment; filename="my-eparticipation-data.json"'
         response.text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         return response
+
+
+@view_defaults(context=Me, name="sessions", permission=Permissions.AccountSelf)
+class SessionViews:
+    """/me/sessions: the browsers where the person is signed in, and ending them (a phone lost, a shared computer
+    left signed in)."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+        self.user = request.identity
+
+    @view_config(request_method="GET", renderer="accounts/sessions.jinja2")
+    def list(self):
+        current = current_session(self.request)
+        return {"sessions": sessions.open_sessions(self.request, self.user), "current_id": current.id}
+
+    @view_config(request_method="POST")
+    def end(self):
+        request, current = self.request, current_session(self.request)
+        if "others" in request.POST:
+            request.registry.notify(AllSessionsEnded(request, self.user, keep_current=True))
+            flash(request, _("You are signed out everywhere else."), "success")
+        else:
+            session_id = integer_param(request.POST, "session_id")
+            if session_id is None or session_id == current.id:
+                raise HTTPBadRequest(request.localizer.translate(
+                    _("Choose a session of another browser; to end this one, sign out.")))
+            if sessions.end(request.dbsession, self.user.id, only=session_id):
+                flash(request, _("That session has ended."), "success")
+            else:
+                flash(request, _("That session had ended already."), "")
+        return HTTPSeeOther(request.resource_url(self.context, "sessions"))
 
 
 @view_config(context=Me, name="edit", renderer="accounts/profile_edit.jinja2", permission=Permissions.AccountSelf)

@@ -1,0 +1,5 @@
+"""The administration: people and their roles, agencies, the outbox, the reports' queue."""
+
+
+def includeme(config):
+    config.scan()

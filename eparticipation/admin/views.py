@@ -5,11 +5,14 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.view import view_config
 
 from eparticipation.audit import record
+from eparticipation.accounts import second_factor as mfa
+from eparticipation.accounts import sessions
+from eparticipation.accounts.events import AccountClosed, AllSessionsEnded, SecondFactorChanged
 from eparticipation.accounts.models import Role, RoleGrant, User
 from eparticipation.accounts.schemas import ROLE_LABELS
 from eparticipation.admin.schemas import GrantSchema
 from eparticipation.agencies.models import Agency
-from eparticipation.forms import FormView
+from eparticipation.forms import FormView, keyset_param
 from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.resources import AdminArea, UserContainer, UserResource
@@ -31,13 +34,13 @@ def admin_index(context, request):
 def user_list(context, request):
     """Users by e-mail or name, paged by id (keyset), so deep pages stay as fast as the first."""
     query_text = request.params.get("q", "").strip()[:100]
-    after = request.params.get("after", "")
+    after = keyset_param(request, "after")
     query = sa.select(User).order_by(User.id).limit(USERS_PER_PAGE + 1)
     if query_text:
         pattern = f"%{query_text.lower()}%"
         query = query.where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
-    if after.isascii() and after.isdigit():
-        query = query.where(User.id > int(after))
+    if after is not None:
+        query = query.where(User.id > after)
     users = request.dbsession.scalars(query).all()
     return {
         "users": users[:USERS_PER_PAGE],
@@ -56,7 +59,9 @@ class UserGrantsView(FormView):
     formid = "grant"
 
     def page(self, rendered_form, **extra):
-        return super().page(rendered_form, account=self.context.user, role_labels=ROLE_LABELS, **extra)
+        account = self.context.user
+        return super().page(rendered_form, account=account, role_labels=ROLE_LABELS,
+                            open_sessions=len(sessions.open_sessions(self.request, account)), **extra)
 
     def save(self, appstruct):
         user = self.context.user
@@ -104,5 +109,38 @@ def account_access(context, request):
         record(request, "account.close" if closing else "account.open", user, object_type="User",
                before={"is_active": user.is_active}, after={"is_active": not closing})
         user.is_active = not closing
+        if closing:
+            request.registry.notify(AccountClosed(request, user))
     flash(request, _("The account is closed.") if closing else _("The account is open again."), "success")
+    return HTTPSeeOther(request.resource_url(context))
+
+
+@view_config(context=UserResource, name="second-factor-reset", request_method="POST", permission=Permissions.AdminUsers)
+def reset_second_factor(context, request):
+    """For a person who lost their authenticator app and their recovery codes: the factor and the codes go, and
+    they set up a new one at their next sign-in (staff hold no role until they do). The admin confirms it is them
+    first."""
+    mfa.require_recent_authentication(request, request.resource_path(context))
+    user = context.user
+    if user.second_factor is None:
+        flash(request, _("This account has no second factor."), "")
+        return HTTPSeeOther(request.resource_url(context))
+    record(request, "account.second_factor.reset", user, object_type="User",
+           before={"second_factor": True}, after={"second_factor": False})
+    mfa.remove(request, user)
+    request.registry.notify(SecondFactorChanged(request, user))
+    flash(request, _("The second factor is reset: the person sets up a new one when they next sign in."), "success")
+    return HTTPSeeOther(request.resource_url(context))
+
+
+@view_config(context=UserResource, name="end-sessions", request_method="POST", permission=Permissions.AdminUsers)
+def end_sessions(context, request):
+    """Signs the person out everywhere (a lost phone, a shared computer): every browser of theirs must sign in
+    again. Their account stays open."""
+    user = context.user
+    ended = len(sessions.open_sessions(request, user))
+    record(request, "account.sessions.end", user, object_type="User", before={"open_sessions": ended},
+           after={"open_sessions": 0})
+    request.registry.notify(AllSessionsEnded(request, user))
+    flash(request, _("Every session of the account has ended: it signs in again everywhere."), "success")
     return HTTPSeeOther(request.resource_url(context))

@@ -7,4 +7,5 @@ def agency_url(request, agency, *elements):
 
 
 def includeme(config):
+    config.scan()
     config.add_request_method(agency_url)

@@ -5,13 +5,14 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
-from pyramid.authorization import Allow
+from pyramid.authorization import DENY_ALL, Allow, Everyone
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eparticipation.accounts.models import Role
 from eparticipation.db import Base, UTCDateTime, portable_enum, utcnow
 from eparticipation.permissions import Permissions
-from eparticipation.security import agency_principal
+from eparticipation.sections import child_of
+from eparticipation.security import agency_principal, role_principal
 
 CODE_MAX = 32
 NAME_MAX = 200
@@ -49,24 +50,27 @@ class Agency(Base):
         return self.code
 
     def __acl__(self):
+        """Its own editors write its drafts; administrators edit the agency and its units and see its staff,
+        but write no draft (they are no one's drafting unit); auditors read its internal pages. Nothing else,
+        from anyone, is inherited."""
         return [
+            (Allow, Everyone, Permissions.SiteView),
             (Allow, agency_principal(self.id, Role.editor), Permissions.AgencyStaff),
             (Allow, agency_principal(self.id, Role.editor), Permissions.DraftAdd),
             (Allow, agency_principal(self.id, Role.coordinator), Permissions.AgencyStaff),
+            (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
+            (Allow, role_principal(Role.admin), Permissions.AgencyStaff),
+            (Allow, role_principal(Role.admin), Permissions.AdminAgencies),
+            DENY_ALL,
         ]
 
     def __getitem__(self, name):
-        """The agency's sub-objects (services/, …), registered in AGENCY_CHILDREN as factory(agency)."""
-        child = AGENCY_CHILDREN[name](self)
-        child.__name__, child.__parent__ = name, self
-        return child
+        """The agency's sub-objects (services/, …): factory(agency) -> resource, registered with
+        `config.add_agency_child`."""
+        return child_of(self, "agency", name)
 
     def name(self, locale_name: str) -> str:
         return self.name_fa if locale_name == "fa" else self.name_en
-
-
-# name -> factory(agency) of an agency's children in the traversal tree.
-AGENCY_CHILDREN = {}
 
 
 class Unit(Base):

@@ -12,7 +12,7 @@ from eparticipation.agencies.models import (
     Unit,
     UnitKind,
 )
-from eparticipation.forms import CSRFSchema, length, strip_text
+from eparticipation.forms import CSRFSchema, length, name_text
 from eparticipation.i18n import _
 
 UNIT_KIND_LABELS = {
@@ -36,7 +36,7 @@ def name_node(title, column):
 
         return validator
 
-    return colander.SchemaNode(colander.String(), title=title, preparer=strip_text, validator=unique_name)
+    return colander.SchemaNode(colander.String(), title=title, preparer=name_text, validator=unique_name)
 
 
 def descendant_ids(agency: Agency) -> set[int]:
@@ -131,7 +131,7 @@ def unit_name_node(title, column):
 
         return validator
 
-    return colander.SchemaNode(colander.String(), title=title, preparer=strip_text, validator=unique_in_agency)
+    return colander.SchemaNode(colander.String(), title=title, preparer=name_text, validator=unique_in_agency)
 
 
 class UnitSchema(CSRFSchema):

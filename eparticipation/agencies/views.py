@@ -14,12 +14,11 @@ from eparticipation.agencies.schemas import (
     AgencyEditSchema,
     UnitSchema,
 )
-from eparticipation.consultations.models import Draft, State
-from eparticipation.feedback.services import services_summary
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.permissions import Permissions
 from eparticipation.resources import AgencyContainer
+from eparticipation.sections import page_sections
 
 
 @view_config(context=AgencyContainer, renderer="agencies/list.jinja2", permission=Permissions.SiteView)
@@ -41,20 +40,8 @@ def agency_page(context, request):
         "can_edit": request.has_permission(Permissions.AdminAgencies, context),
         "is_staff": request.has_permission(Permissions.AgencyStaff, context),
         "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
-        "services_summary": services_summary(request, context),
-        "published_reports": published_reports(request, context),
+        "sections": page_sections(request, "agency", context),
     }
-
-
-def published_reports(request, agency, limit=20):
-    """The agency's most recently published consultations: each has its public report and outcome."""
-    from eparticipation.consultations.models import Draft, State
-
-    return request.dbsession.scalars(
-        sa.select(Draft).where(Draft.agency_id == agency.id, Draft.state == State.published)
-        .options(selectinload(Draft.texts))
-        .order_by(Draft.published_at.desc(), Draft.id.desc()).limit(limit)
-    ).all()
 
 
 @view_config(context=Agency, name="staff", renderer="agencies/staff.jinja2", permission=Permissions.AgencyStaff)
@@ -70,11 +57,7 @@ def agency_staff(context, request):
         "editors": [g.user for g in grants if g.role == Role.editor],
         "coordinators": [g.user for g in grants if g.role == Role.coordinator],
         "unit_kind_labels": UNIT_KIND_LABELS,
-        "unopened": request.dbsession.scalars(
-            sa.select(Draft).where(Draft.agency_id == context.id, Draft.state == State.draft)
-            .options(selectinload(Draft.texts)).order_by(Draft.updated_at.desc())
-        ).all(),
-        "can_add_draft": request.has_permission(Permissions.DraftAdd, context),
+        "sections": page_sections(request, "agency_staff", context),
     }
 
 

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from eparticipation.audit.models import GENESIS_HASH, AuditEntry, canonical_content
+from eparticipation.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry, canonical_content
+from eparticipation.audit.signing import CheckpointPolicy, Signer, checkpoint_payload, checkpoint_policy
 
 # An arbitrary constant that names "the audit log's head" among PostgreSQL's advisory locks.
 APPEND_LOCK = 0x61756469  # "audi"
@@ -46,14 +47,21 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def append(dbsession, *, at: datetime, actor_id: int | None, action: str, object_type: str, object_id,
-           agency_id: int | None = None, draft_id: int | None = None, before=None, after=None) -> int:
-    """Add one entry at the head of the chain; returns its number."""
+def take_the_head(dbsession):
+    """Wait for our turn at the head of the chain (until the end of the transaction); the head's (seq, hash)."""
     if dbsession.get_bind().dialect.name == "postgresql":
         dbsession.execute(sa.select(sa.func.pg_advisory_xact_lock(APPEND_LOCK)))
-    head = dbsession.execute(
+    return dbsession.execute(
         sa.select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
+
+
+def append(dbsession, *, at: datetime, actor_id: int | None, action: str, object_type: str, object_id,
+           agency_id: int | None = None, draft_id: int | None = None, before=None, after=None,
+           checkpoints: CheckpointPolicy | None = None, checkpoint_reason: str | None = None) -> int:
+    """Add one entry at the head of the chain; returns its number. With `checkpoints` (enabled), the entry is
+    checkpointed when its number is due, or whenever a `checkpoint_reason` is given."""
+    head = take_the_head(dbsession)
     seq, previous_hash = (head.seq + 1, head.entry_hash) if head else (1, GENESIS_HASH)
     values = dict(
         seq=seq, at=at, actor_id=actor_id, action=action, object_type=object_type, object_id=str(object_id),
@@ -62,14 +70,44 @@ def append(dbsession, *, at: datetime, actor_id: int | None, action: str, object
     )
     values["entry_hash"] = content_hash(canonical_content(**values))
     dbsession.execute(sa.insert(AuditEntry).values(**values))
+    if checkpoints is not None and checkpoints.enabled:
+        reason = checkpoint_reason or ("every" if checkpoints.due(seq) else None)
+        if reason is not None:
+            write_checkpoint(dbsession, checkpoints.signer, seq=seq, entry_hash=values["entry_hash"], at=at,
+                             reason=reason)
     return seq
+
+
+def write_checkpoint(dbsession, signer: Signer, *, seq: int, entry_hash: str, at: datetime, reason: str) -> bool:
+    """Sign and store the checkpoint of entry `seq` (the head: the caller holds it); False if it has one."""
+    if dbsession.get(AuditCheckpoint, seq) is not None:
+        return False
+    # The numbers have no gaps (verify checks it), so the count of entries is the head's number.
+    payload = checkpoint_payload(seq=seq, entry_hash=entry_hash, count=seq, at=at, reason=reason,
+                                 key_id=signer.key_id)
+    dbsession.execute(sa.insert(AuditCheckpoint).values(
+        seq=seq, entry_hash=entry_hash, count=seq, at=at, reason=reason, key_id=signer.key_id,
+        signature=signer.sign(payload),
+    ))
+    return True
+
+
+def checkpoint_head(dbsession, signer: Signer, *, at: datetime, reason: str = "manual") -> int | None:
+    """A checkpoint of the head as it is now (a cron job's, between the every-N ones); its entry's number,
+    or None when the log is empty or its head has one already."""
+    head = take_the_head(dbsession)
+    if head is None:
+        return None
+    written = write_checkpoint(dbsession, signer, seq=head.seq, entry_hash=head.entry_hash, at=at, reason=reason)
+    return head.seq if written else None
 
 
 SIGNED_IN_USER = object()  # the default actor: whoever is signed in (nobody: the system)
 
 
 def record(request, action: str, obj, *, draft=None, agency_id: int | None = None, before=None, after=None,
-           object_type: str | None = None, object_id=None, actor_id=SIGNED_IN_USER) -> int:
+           object_type: str | None = None, object_id=None, actor_id=SIGNED_IN_USER,
+           checkpoint_reason: str | None = None) -> int:
     """The entry for a change made through a request (or a script's request, for the system)."""
     if draft is not None and agency_id is None:
         agency_id = draft.agency_id
@@ -86,6 +124,8 @@ def record(request, action: str, obj, *, draft=None, agency_id: int | None = Non
         draft_id=draft.id if draft is not None else None,
         before=before,
         after=after,
+        checkpoints=checkpoint_policy(request.registry),
+        checkpoint_reason=checkpoint_reason,
     )
 
 
@@ -129,7 +169,9 @@ class AuditLogIsAppendOnly(Exception):
 
 @event.listens_for(Session, "before_flush")
 def refuse_changes_to_the_log(session, flush_context, instances):
-    """No code path may change or delete an entry through the ORM (the database refuses it too)."""
+    """No code path may change or delete an entry or a checkpoint through the ORM (the database refuses it too)."""
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEntry):
             raise AuditLogIsAppendOnly(f"audit entry {obj.seq} cannot be changed or deleted")
+        if isinstance(obj, AuditCheckpoint):
+            raise AuditLogIsAppendOnly(f"the checkpoint of audit entry {obj.seq} cannot be changed or deleted")

@@ -4,6 +4,10 @@ Each entry carries the hash of the entry before it and the hash of its own canon
 changing, removing or reordering a row breaks the chain at that row (see `chain.verify`). The application
 only ever INSERTs here; triggers in the database refuse UPDATE and DELETE, and the session refuses to
 flush a changed or deleted entry.
+
+The chain alone cannot show that its last entries were cut off, or that someone able to switch the triggers
+off rewrote the table and recomputed every hash: signed checkpoints of its head (AuditCheckpoint, signing.py,
+checkpoints.py), copied outside the database, can.
 """
 
 from datetime import datetime
@@ -53,6 +57,24 @@ class AuditEntry(Base):
             object_id=self.object_id, agency_id=self.agency_id, draft_id=self.draft_id, before=self.before,
             after=self.after, previous_hash=self.previous_hash,
         )
+
+
+class AuditCheckpoint(Base):
+    """The head of the chain at one moment, signed with the site's key: entry `seq` had hash `entry_hash` and
+    the log `count` entries. Append-only like the log; published at /audit/checkpoints."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (sa.CheckConstraint("seq > 0", name="seq_positive"),)
+
+    # One checkpoint per entry at most: the one written every N entries may also be a publish's.
+    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    entry_hash: Mapped[str] = mapped_column(sa.String(HASH_LENGTH))
+    count: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(20))  # every, publish, manual
+    key_id: Mapped[str] = mapped_column(sa.String(16))
+    signature: Mapped[str] = mapped_column(sa.String(88))
 
 
 def canonical_content(*, seq, at, actor_id, action, object_type, object_id, agency_id, draft_id, before, after,

@@ -1,19 +1,17 @@
 """The auditors' filters over the log, and the rows of one draft's response history."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from persiantools.jdatetime import JalaliDate
 
 from eparticipation.accounts.models import User
 from eparticipation.agencies.models import Agency
 from eparticipation.audit.models import AuditEntry
-from eparticipation.i18n import DISPLAY_TIMEZONE, _, to_latin_digits
+from eparticipation.i18n import DISPLAY_TIMEZONE, _, parse_typed_date
+from eparticipation.inputs import integer_param, parse_integer
 
 PAGE_SIZE = 50
-DATE_PATTERN = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
 
 ACTION_LABELS = {
     "agency.add": _("Agency added"),
@@ -22,6 +20,13 @@ ACTION_LABELS = {
     "role.revoke": _("Role revoked"),
     "account.close": _("Account closed"),
     "account.open": _("Account opened again"),
+    "account.second_factor.enrol": _("Second factor set up"),
+    "account.second_factor.replace": _("Second factor replaced"),
+    "account.second_factor.remove": _("Second factor removed by its owner"),
+    "account.second_factor.reset": _("Second factor reset by an administrator"),
+    "account.recovery_codes.renew": _("Recovery codes made anew"),
+    "account.password.change": _("Password changed by its owner"),
+    "account.password.reset": _("Password set again through a link sent to the address"),
     "draft.create": _("Draft written"),
     "draft.edit": _("Draft changed"),
     "draft.attach": _("Original document attached"),
@@ -53,17 +58,15 @@ ACTION_LABELS = {
     "message.delivered": _("Message delivered"),
     "message.dead": _("Message given up"),
     "message.retry": _("Message sent again"),
+    "message.uncertain": _("Message perhaps sent (its worker stopped)"),
+    "message.drop": _("Message dropped"),
 }
 
 
 def parse_day(text: str) -> date | None:
-    """A day typed in either calendar, in any digits: a year before 1700 is Jalali (۱۴۰۵/۰۹/۰۶),
-    otherwise Gregorian (2026-11-27). Raises ValueError when it is not a day."""
-    match = DATE_PATTERN.match(to_latin_digits(text.strip()))
-    if match is None:
-        raise ValueError(text)
-    year, month, day = (int(part) for part in match.groups())
-    return JalaliDate(year, month, day).to_gregorian() if year < 1700 else date(year, month, day)
+    """A day typed in either calendar, in any digits (i18n.parse_typed_date). Raises ValueError when it is not
+    a day the site can have entries on."""
+    return parse_typed_date(text)
 
 
 def start_of(day: date) -> datetime:
@@ -79,6 +82,7 @@ class LogFilters:
     start: str = ""
     end: str = ""
     before: int | None = None  # keyset cursor: show entries older than this number
+    draft_id: int | None = None
     errors: dict = field(default_factory=dict)  # field -> message
     start_day: date | None = None
     end_day: date | None = None
@@ -90,9 +94,10 @@ class LogFilters:
 
         filters = cls(agency=text("agency", 40), draft=text("draft", 12), actor=text("actor", 254),
                       action=text("action", 40), start=text("start", 20), end=text("end", 20))
-        before = to_latin_digits(text("before", 20))
-        filters.before = int(before) if before.isdigit() else None
-        if filters.draft and not to_latin_digits(filters.draft).isdigit():
+        filters.before = integer_param(params, "before")
+        try:
+            filters.draft_id = parse_integer(filters.draft)
+        except ValueError:
             filters.errors["draft"] = _("A draft is named by its number.")
         if filters.action and filters.action not in ACTION_LABELS:
             filters.errors["action"] = _("Choose an action from the list.")
@@ -121,7 +126,7 @@ def log_query(dbsession, filters: LogFilters):
         agency_id = dbsession.scalar(sa.select(Agency.id).where(Agency.code == filters.agency))
         query = query.where(AuditEntry.agency_id == (agency_id if agency_id is not None else -1))
     if filters.draft and "draft" not in filters.errors:
-        query = query.where(AuditEntry.draft_id == int(to_latin_digits(filters.draft)))
+        query = query.where(AuditEntry.draft_id == filters.draft_id)
     if filters.actor:
         query = query.where(User.email == filters.actor.lower())
     if filters.action and "action" not in filters.errors:

@@ -3,7 +3,12 @@
 import sqlalchemy as sa
 
 from eparticipation.audit.chain import append, record
+from eparticipation.audit.signing import checkpoint_policy
 from eparticipation.clock import get_clock
+
+# Transitions after which the head is checkpointed whatever its number: a published outcome is the moment
+# the public is told what was heard and done, so the log up to it is signed at once.
+CHECKPOINTED_TRANSITIONS = frozenset({"publish"})
 
 
 def workflow_transition(event):
@@ -12,6 +17,7 @@ def workflow_transition(event):
         event.request, f"draft.{step.transition}", draft, draft=draft, actor_id=step.actor_id,
         before={"state": step.from_state},
         after={"state": step.to_state, "reason": step.reason, **(step.details or {})},
+        checkpoint_reason=step.transition if step.transition in CHECKPOINTED_TRANSITIONS else None,
     )
 
 
@@ -26,6 +32,7 @@ def message_outcome(action: str):
             object_type="OutboxMessage", object_id=message.id,
             after={"user_id": message.user_id, "channel": message.channel, "key": message.key,
                    "attempts": message.attempts, "error": message.last_error},
+            checkpoints=checkpoint_policy(event.registry),
         )
 
     return subscriber

@@ -1,30 +1,30 @@
-"""/audit/: the auditors' pages. Everything here is read-only: GET only, and CSV exports of what is shown."""
+"""/audit/: the auditors' pages. Everything here is read-only: GET only, and CSV exports of what is shown.
+/audit/checkpoints and its public key are public, for anyone to mirror."""
 
-import csv
-import io
+import hashlib
+import json
 
 import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response as WebResponse
 from pyramid.view import view_config
 
 from eparticipation.agencies.models import Agency
+from eparticipation.audit.checkpoints import feed
 from eparticipation.audit.queries import ACTION_LABELS, LogFilters, log_page, log_query
+from eparticipation.audit.signing import checkpoint_policy, public_key_pem
 from eparticipation.consultations import draft_url
+from eparticipation.exports import csv_text
 from eparticipation.i18n import translate
 from eparticipation.permissions import Permissions
-from eparticipation.resources import AuditArea, AuditedDraft
+from eparticipation.resources import AuditArea, AuditCheckpoints, AuditedDraft
 from eparticipation.responses.models import Response, ResponseRevision
 from eparticipation.responses.schemas import DECISION_LABELS
 
 
 def csv_download(filename: str, header: list[str], rows) -> WebResponse:
-    """A CSV file with a byte-order mark, so spreadsheet programs read the Persian text as UTF-8."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return WebResponse(body=buffer.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+    """A CSV file (exports.csv_text: safe in a spreadsheet, read as UTF-8)."""
+    return WebResponse(body=csv_text(header, rows).encode("utf-8"), content_type="text/csv", charset="utf-8",
                        content_disposition=f'attachment; filename="{filename}"')
 
 
@@ -60,8 +60,6 @@ def log_export(context, request):
 
 
 def json_text(value) -> str:
-    import json
-
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -106,3 +104,33 @@ def draft_responses_export(context, request):
          revision.written_at.isoformat()]
         for response_id, revision in rows
     ))
+
+
+# Mirrors poll the feed; it changes only with a new checkpoint, so caches may keep it a few minutes and then
+# ask again with the ETag (304 when nothing changed).
+FEED_MAX_AGE = 300
+KEY_MAX_AGE = 86400
+
+
+def cacheable(response: WebResponse, max_age: int) -> WebResponse:
+    response.cache_control = f"public, max-age={max_age}"
+    response.etag = hashlib.sha256(response.body).hexdigest()[:32]
+    response.conditional_response = True
+    return response
+
+
+@view_config(context=AuditCheckpoints, request_method="GET", permission=Permissions.SiteView)
+def checkpoints_feed(context, request):
+    body = feed(request.dbsession, checkpoint_policy(request.registry),
+                public_key_url=request.resource_url(context, "public-key.pem"))
+    return cacheable(WebResponse(body=json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"),
+                                 content_type="application/json", charset="utf-8"), FEED_MAX_AGE)
+
+
+@view_config(context=AuditCheckpoints, name="public-key.pem", request_method="GET", permission=Permissions.SiteView)
+def checkpoints_public_key(context, request):
+    signer = checkpoint_policy(request.registry).signer
+    if signer is None:
+        raise HTTPNotFound()
+    return cacheable(WebResponse(body=public_key_pem(signer.public_key).encode("ascii"),
+                                 content_type="application/x-pem-file", charset="us-ascii"), KEY_MAX_AGE)

@@ -21,6 +21,7 @@ from itertools import groupby
 import docx
 from pyramid.i18n import TranslationString
 
+from eparticipation.files import ArchiveLimits, check_archive
 from eparticipation.i18n import _
 
 # Problems for the reviewer, as translation strings (shown in the editor's language).
@@ -234,8 +235,10 @@ def _paragraphs(lines: list[str]) -> ImportResult:
     return ImportResult(title, articles, [], [], structured=False)
 
 
-def read_docx(data: bytes) -> str:
-    """The text of a .docx: its paragraphs joined with "\\n" (tables, headers and footers are left out)."""
+def read_docx(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> str:
+    """The text of a .docx: its paragraphs joined with "\\n" (tables, headers and footers are left out). An
+    archive that would expand past `limits` is refused (ArchiveRefused) before python-docx opens it."""
+    check_archive(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))
         return "\n".join(paragraph.text for paragraph in document.paragraphs)

@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
+from eparticipation.consultations.states import State  # noqa: F401 (imported from here by the rest of the code)
 from eparticipation.db import Base, UTCDateTime, portable_enum, utcnow
 from eparticipation.i18n import DISPLAY_TIMEZONE
+from eparticipation.sections import child_of
 
 TITLE_MAX = 300
 SUMMARY_MAX = 3000
@@ -28,19 +30,6 @@ class DocumentType(enum.StrEnum):
     board_resolution = "board_resolution"  # مصوبه هیئت امنا
 
 
-class State(enum.StrEnum):
-    draft = "draft"
-    consultation = "consultation"
-    closed = "closed"
-    published = "published"
-
-
-# name -> factory(draft) of the draft's children in the traversal tree.
-DRAFT_CHILDREN = {}
-
-
-def register_draft_child(name: str, factory):
-    DRAFT_CHILDREN[name] = factory
 
 
 class Draft(Base):
@@ -104,17 +93,14 @@ class Draft(Base):
         return str(self.id)
 
     def __acl__(self):
-        from eparticipation.consultations.workflow import acl_for
+        from eparticipation.consultations.acl import acl_for
 
         return acl_for(self)
 
     def __getitem__(self, name):
-        """The draft's sub-objects (articles/, comments/, survey/, …): each part of the system that adds
-        one registers a factory(draft) -> resource in DRAFT_CHILDREN (see register_draft_child)."""
-        factory = DRAFT_CHILDREN[name]
-        child = factory(self)
-        child.__name__, child.__parent__ = name, self
-        return child
+        """The draft's sub-objects (articles/, comments/, survey/, …): each part of the system (or a host's
+        package) that adds one registers a factory(draft) -> resource with `config.add_draft_child`."""
+        return child_of(self, "draft", name)
 
     def is_accepting(self, now: datetime) -> bool:
         """Participation is accepted in consultation, from the opening to the end."""

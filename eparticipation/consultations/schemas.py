@@ -2,8 +2,6 @@
 workflow steps. Lengths come from the columns; dates are Jalali in fa and Gregorian in en."""
 
 import re
-from datetime import date
-
 import colander
 import deform
 from persiantools.jdatetime import JalaliDate
@@ -21,7 +19,7 @@ from eparticipation.consultations.models import (
     DocumentType,
 )
 from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
-from eparticipation.i18n import LANGUAGE_LABELS, _, localize_digits, to_latin_digits
+from eparticipation.i18n import LANGUAGE_LABELS, _, localize_digits, parse_typed_date, to_latin_digits
 
 DOCUMENT_TYPE_LABELS = {
     DocumentType.bylaw: _("Bylaw"),
@@ -33,10 +31,9 @@ DOCUMENT_TYPE_LABELS = {
 
 
 class LocalDate(colander.SchemaType):
-    """A calendar date typed as the interface shows it: Jalali in fa (۱۴۰۵/۰۹/۱۵, in any digits),
-    Gregorian in en (2026-12-06). Both accept / or - between the parts."""
-
-    PATTERN = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})$")
+    """A calendar date, shown as the interface shows dates: Jalali in fa (۱۴۰۵/۰۹/۱۵), Gregorian in en
+    (2026-12-06). Typed in either calendar and any digits (i18n.parse_typed_date: the year tells which), with
+    / or - between the parts."""
 
     def __init__(self, locale_name="fa"):
         self.locale_name = locale_name
@@ -52,18 +49,11 @@ class LocalDate(colander.SchemaType):
     def deserialize(self, node, cstruct):
         if cstruct in (colander.null, None) or not str(cstruct).strip():
             return colander.null
-        match = self.PATTERN.match(to_latin_digits(str(cstruct).strip()))
         example = "۱۴۰۵/۰۹/۱۵" if self.locale_name == "fa" else "2026-12-06"
-        invalid = colander.Invalid(node, _("Enter a date such as ${example}.", mapping={"example": example}))
-        if match is None:
-            raise invalid
-        year, month, day = (int(part) for part in match.groups())
         try:
-            if self.locale_name == "fa":
-                return JalaliDate(year, month, day).to_gregorian()
-            return date(year, month, day)
+            return parse_typed_date(cstruct)
         except ValueError:
-            raise invalid from None
+            raise colander.Invalid(node, _("Enter a date such as ${example}.", mapping={"example": example})) from None
 
 
 @colander.deferred

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role
 from eparticipation.consultations.models import Article, DocumentType, Draft, State
+from eparticipation.security import effective_grants
 from eparticipation.text import normalise, search_pattern
 
 PAGE_SIZE = 20
@@ -67,17 +68,17 @@ class Filters:
 
 def visible_drafts(request):
     """Drafts this user may see: every opened one, and unopened ones of their agencies (all for auditors)."""
-    user = request.identity
-    if user is not None and user.has_role(Role.auditor):
+    grants = effective_grants(request)
+    if any(g.role == Role.auditor for g in grants):
         return sa.true()
-    staff_of = [g.agency_id for g in user.grants if g.agency_id is not None] if user is not None else []
+    staff_of = [g.agency_id for g in grants if g.agency_id is not None]
     return sa.or_(Draft.state != State.draft, Draft.agency_id.in_(staff_of))
 
 
 def sees_unopened_drafts(request) -> bool:
     """Whether the listing may offer drafts not yet opened: to auditors and to the staff of an agency."""
-    user = request.identity
-    return user is not None and (user.has_role(Role.auditor) or any(g.agency_id is not None for g in user.grants))
+    grants = effective_grants(request)
+    return any(g.role == Role.auditor or g.agency_id is not None for g in grants)
 
 
 def list_drafts(request, filters: Filters):
@@ -122,11 +123,20 @@ def list_drafts(request, filters: Filters):
 
 
 def parse_cursor(text: str):
+    """The (listed_at, id) a next-page link carries; None without one. A link that was tampered with is refused
+    (400) rather than shown as the first page."""
+    from eparticipation.inputs import not_a_number, parse_integer
+
+    if not text:
+        return None
     listed_at, _, draft_id = text.rpartition("_")
     try:
-        return datetime.fromisoformat(listed_at), int(draft_id)
+        moment, number = datetime.fromisoformat(listed_at), parse_integer(draft_id)
     except ValueError:
-        return None
+        number = None
+    if number is None:
+        raise not_a_number("after")
+    return moment, number
 
 
 def tick(request) -> list[Draft]:

@@ -31,7 +31,7 @@ from eparticipation.consultations.schemas import (
     draft_schema,
     split_notes,
 )
-from eparticipation.files import DOCX, EXTENSIONS, PDF, sniff
+from eparticipation.files import DOCX, EXTENSIONS, PDF, ArchiveLimits, ArchiveRefused, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash
 from eparticipation.pagecache import (
@@ -42,10 +42,9 @@ from eparticipation.pagecache import (
     serve_shared,
     shared_page_cache_for,
 )
-from eparticipation.participation.overlay import participant_page
-from eparticipation.participation.views import draft_participation
 from eparticipation.permissions import Permissions
 from eparticipation.resources import ArticleContainer, ConsultationContainer
+from eparticipation.sections import page_sections
 
 STATE_LABELS = {
     State.draft: _("Draft"),
@@ -90,18 +89,21 @@ def listing(context, request):
 
 @view_config(context=Draft, renderer="consultations/draft.jinja2", permission=Permissions.DraftView)
 def draft_page(context, request):
+    """The draft, and the sections the domains add to its page (sections.py). The page shared by signed-in
+    participants is offered by the domain that fills in their parts (set_draft_page_overlay)."""
     draft = context
     shared = False
+    overlay = request.registry.get("draft_page_overlay")
     if page_cache_for(request) is not None:
         cached = serve_cached(request, draft_page_key(request, draft))
         if cached is not None:
             return cached
-    elif shared_page_cache_for(request) is not None:
+    elif overlay is not None and shared_page_cache_for(request) is not None:
         # Every participant without a role shares one rendering, with their own parts filled in.
         key = (*draft_page_key(request, draft), "participant")
 
         def personalise(page):
-            return participant_page(request, draft, page)
+            return overlay.personalise(request, draft, page)
 
         cached = serve_shared(request, key, personalise)
         if cached is not None:
@@ -109,7 +111,7 @@ def draft_page(context, request):
         shared = True
     load_page_collections(request, draft)
     can_edit_articles = request.has_permission(Permissions.ArticleEdit, draft)
-    participation = draft_participation(request, draft)
+    sections = page_sections(request, "draft", draft)
     values = {
         "draft": draft,
         "texts": article_sections(draft, can_edit_articles),
@@ -121,12 +123,11 @@ def draft_page(context, request):
         "can_see_history": request.has_permission(Permissions.DraftHistory, draft),
         "show_comparison": draft.state == State.published,
         "languages": sorted(draft.texts, key=lambda lang: (lang != request.locale_name, lang != "fa", lang)),
-        "p": participation,
+        "sections": sections,
         **presentation(request),
     }
     if shared:
-        authors = {c.id: c.author_id for c in participation["page"].comments} if participation["shown"] else {}
-        return render_shared(request, key, "consultations/draft.jinja2", values, personalise, authors)
+        return render_shared(request, key, "consultations/draft.jinja2", values, personalise, overlay.facts(sections))
     return values
 
 
@@ -143,16 +144,17 @@ def load_page_collections(request, draft: Draft):
 
 
 def article_sections(draft: Draft, can_edit_articles: bool):
-    """(heading, articles, editable) for each text the page shows: the working draft before opening;
+    """(heading, articles, editable, with_parts) for each text the page shows (with_parts: its articles show
+    the per-article sections, the first text once the consultation has opened): the working draft before opening;
     the consulted text during and after the consultation, with the final text being prepared beside it
     for the agency's editors; the final text once published (the comparison shows what changed)."""
     if draft.state == State.draft:
-        return [(_("Articles"), draft.articles, can_edit_articles)]
+        return [(_("Articles"), draft.articles, can_edit_articles, False)]
     if draft.state == State.published:
-        return [(_("Final text"), draft.articles, False)]
-    sections = [(_("The text put to consultation"), draft.consulted_articles, False)]
+        return [(_("Final text"), draft.articles, False, True)]
+    sections = [(_("The text put to consultation"), draft.consulted_articles, False, True)]
     if draft.state == State.closed and can_edit_articles:
-        sections.append((_("Final text (in preparation)"), draft.articles, True))
+        sections.append((_("Final text (in preparation)"), draft.articles, True, False))
     return sections
 
 
@@ -382,7 +384,11 @@ class ImportView(FormView):
         text = appstruct["text"]
         if appstruct.get("docx"):
             try:
-                text = importer.read_docx(appstruct["docx"]["data"])
+                text = importer.read_docx(appstruct["docx"]["data"],
+                                          ArchiveLimits.from_settings(self.request.registry.settings))
+            except ArchiveRefused as refused:
+                self.request.response.status_int = 400
+                return self.page(self.form().render(), error=refused.message)
             except importer.NotADocument:
                 self.request.response.status_int = 400
                 return self.page(self.form().render(), error=_("This file is not a Word (.docx) document."))

@@ -1,6 +1,6 @@
 """The workflow of a draft (DESIGN §4): draft → consultation → closed → published.
 
-One module holds the states' permissions, the transitions, their guards and their effects.
+One module holds the transitions, their guards and their effects; acl.py the states' permissions.
 The ACL of a draft is computed from this table at request time, so changing the workflow needs no
 data migration. Later parts of the system add guards with `config.add_workflow_guard(name, guard)`
 and react to `DraftTransitioned` events.
@@ -8,13 +8,14 @@ and react to `DraftTransitioned` events.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Callable
 
-from pyramid.authorization import DENY_ALL, Allow, Authenticated, Everyone
+import sqlalchemy as sa
 from pyramid.i18n import TranslationString
 
-from eparticipation.accounts.models import Role
+# The states' permissions and the draft's ACL are in acl.py (the draft asks it for its ACL without importing this
+# module); imported here for the modules that have always found them in the workflow.
+from eparticipation.consultations.acl import STATE_PERMISSIONS, TAKING_PART, acl_for, state_acl  # noqa: F401
 from eparticipation.consultations.models import (
     ConsultedArticle,
     Draft,
@@ -23,60 +24,6 @@ from eparticipation.consultations.models import (
 )
 from eparticipation.i18n import DISPLAY_TIMEZONE, LANGUAGE_LABELS, _
 from eparticipation.permissions import Permissions as P
-from eparticipation.security import agency_principal, role_principal
-
-# What each role may do to a draft in each state. Every state's ACL ends in DENY_ALL: nothing is
-# inherited from the agency or the site, so a permission not listed here does not exist.
-STATE_PERMISSIONS = {
-    State.draft: {
-        Role.editor: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory, P.SurveyDesign),
-        Role.coordinator: (P.DraftView, P.DraftEdit, P.ArticleEdit, P.DraftHistory, P.DraftOpen),
-        Role.auditor: (P.DraftView, P.DraftHistory),
-    },
-    State.consultation: {
-        Everyone: (P.DraftView,),
-        # Participation: signed-in people, only while the consultation runs (P6: closed means closed).
-        Authenticated: (P.CommentAdd, P.CommentSupport, P.CommentReport, P.VoteCast, P.SurveyAnswer),
-        Role.editor: (P.DraftHistory, P.CommentModerate),
-        Role.coordinator: (P.DraftHistory, P.DraftExtend, P.DraftWithdraw),
-        Role.auditor: (P.DraftHistory,),
-    },
-    State.closed: {
-        Everyone: (P.DraftView,),
-        # The responses are written now (R1) and seen by the public only once published.
-        Role.editor: (P.ArticleEdit, P.DraftHistory, P.CommentModerate, P.ReportEdit, P.ReportView,
-                      P.ResponseHistory, P.ResponseView, P.ResponseWrite),
-        Role.coordinator: (P.DraftHistory, P.DraftPublish, P.ReportView, P.ResponseHistory, P.ResponseView),
-        Role.auditor: (P.DraftHistory, P.ReportView, P.ResponseHistory, P.ResponseView),
-    },
-    State.published: {
-        Everyone: (P.DraftView, P.ReportView, P.ResponseView),
-        Role.editor: (P.DraftHistory, P.ResponseHistory),
-        Role.coordinator: (P.DraftHistory, P.ResponseHistory),
-        Role.auditor: (P.DraftHistory, P.ResponseHistory),
-    },
-}
-
-
-def acl_for(draft: Draft) -> list:
-    return list(state_acl(draft.state, draft.agency_id))
-
-
-@lru_cache(maxsize=1024)
-def state_acl(state: State, agency_id: int) -> tuple:
-    """The ACL of a draft of this agency in this state: a page checks a dozen permissions on its draft,
-    and the table above does not change while the application runs."""
-    acl = []
-    for who, permissions in STATE_PERMISSIONS[state].items():
-        if who in (Everyone, Authenticated):
-            principal = who
-        elif who.is_agency_role:
-            principal = agency_principal(agency_id, who)
-        else:
-            principal = role_principal(who)
-        acl.extend((Allow, principal, permission) for permission in permissions)
-    acl.append(DENY_ALL)
-    return tuple(acl)
 
 
 class TransitionRefused(Exception):
@@ -141,6 +88,22 @@ def dates_allow_opening(draft, request, start: date, end: date, **params):
     return problems
 
 
+def dates_within_reach(draft, request, end: date, start: date | None = None, **params):
+    """No consultation is planned years ahead: a date that far is a typing mistake (a year typed wrong, or a
+    date of one calendar typed as the other)."""
+    years = request.registry.settings["eparticipation.max_years_ahead"]
+    today = local_date(request.now)
+    furthest = today.replace(year=today.year + years, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    problems = []
+    if start is not None and start > furthest:
+        problems.append(_("The consultation cannot start later than ${date}, ${years} years from today.",
+                          mapping={"date": furthest, "years": years}))
+    if end > furthest:
+        problems.append(_("The consultation cannot end later than ${date}, ${years} years from today.",
+                          mapping={"date": furthest, "years": years}))
+    return problems
+
+
 def end_moves_later(draft, request, end: date, **params):
     if end <= draft.last_day():
         return [_("An extension must move the end later than ${date}.", mapping={"date": draft.last_day()})]
@@ -194,9 +157,9 @@ TRANSITIONS = {
     t.name: t
     for t in (
         Transition("open", State.draft, State.consultation, P.DraftOpen, _("Open the consultation"),
-                   guards=(required_languages_present, has_articles, dates_allow_opening)),
+                   guards=(required_languages_present, has_articles, dates_allow_opening, dates_within_reach)),
         Transition("extend", State.consultation, State.consultation, P.DraftExtend, _("Extend the consultation"),
-                   needs_reason=True, guards=(end_not_passed, end_moves_later)),
+                   needs_reason=True, guards=(end_not_passed, end_moves_later, dates_within_reach)),
         Transition("withdraw", State.consultation, State.closed, P.DraftWithdraw, _("Withdraw the consultation"),
                    needs_reason=True, guards=(end_not_passed,)),
         Transition("close", State.consultation, State.closed, None, _("Close the consultation"),
@@ -274,9 +237,18 @@ def make_transition(draft: Draft, request, name: str, reason: str | None = None,
 def close_if_ended(draft: Draft, request) -> bool:
     """W3: a consultation whose end has passed is closed, by the clock's tick or by the first visit after it."""
     if draft.state == State.consultation and request.now >= draft.closes_at:
-        make_transition(draft, request, "close")
-        return True
+        lock_draft(request.dbsession, draft)
+        if draft.state == State.consultation and request.now >= draft.closes_at:
+            make_transition(draft, request, "close")
+            return True
     return False
+
+
+def lock_draft(dbsession, draft: Draft):
+    """The draft's row, locked and read again, as the tick locks it: of the visits (and the tick) that notice
+    at once that the end has passed, one closes the consultation; the others wait for it and see it closed."""
+    dbsession.execute(sa.select(Draft.id).where(Draft.id == draft.id).with_for_update())
+    dbsession.refresh(draft, ["state", "closes_at", "closed_at", "updated_at"])
 
 
 def add_workflow_guard(config, transition_name: str, guard: Guard):

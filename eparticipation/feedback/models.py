@@ -1,6 +1,6 @@
 """Service feedback (DESIGN P4): an agency's services and processes, and the citizens' monthly ratings of them.
 
-Traversal: /agencies/<code>/services/ is a `ServiceContainer` (registered in AGENCY_CHILDREN by includeme);
+Traversal: /agencies/<code>/services/ is a `ServiceContainer` (registered by includeme: config.add_agency_child);
 /agencies/<code>/services/<id>/ is a `Service` row. Both compute their ACLs from the agency's id.
 
 A citizen rates a service at most once per Jalali calendar month in Tehran: the rating's `period` ("1405-09")
@@ -11,14 +11,15 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from persiantools.jdatetime import JalaliDate
-from pyramid.authorization import Allow, Authenticated
+from pyramid.authorization import DENY_ALL, Allow, Deny, Everyone
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from eparticipation.accounts.models import Role
+from eparticipation.accounts.principals import VERIFIED
 from eparticipation.db import Base, UTCDateTime, utcnow
 from eparticipation.i18n import DISPLAY_TIMEZONE
 from eparticipation.permissions import Permissions
-from eparticipation.security import agency_principal
+from eparticipation.security import abstention_principal, agency_principal, role_principal
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 3000
@@ -27,12 +28,20 @@ SCORES = (1, 2, 3, 4, 5)
 
 
 def services_acl(agency_id: int) -> list:
-    """Computed, never stored: the agency's editors and coordinators manage its services; anyone signed in
-    rates them. Public pages need SiteView, which the Root grants to everyone; admins get all from the Root."""
+    """Computed, never stored: everyone reads the services; the agency's editors and coordinators, and
+    administrators, manage them and read the ratings' comments, as auditors do; anyone signed in with a confirmed
+    address rates them. Nothing is inherited from the agency or the site."""
+    staff = (agency_principal(agency_id, Role.editor), agency_principal(agency_id, Role.coordinator),
+             role_principal(Role.admin))
     return [
-        (Allow, agency_principal(agency_id, Role.editor), Permissions.ServiceManage),
-        (Allow, agency_principal(agency_id, Role.coordinator), Permissions.ServiceManage),
-        (Allow, Authenticated, Permissions.ServiceRate),
+        (Allow, Everyone, Permissions.SiteView),
+        *[(Allow, principal, permission) for principal in staff
+          for permission in (Permissions.ServiceManage, Permissions.AgencyStaff)],
+        (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
+        # The agency's own staff do not rate its services (unless the site lets them, security.py).
+        (Deny, abstention_principal(agency_id), Permissions.ServiceRate),
+        (Allow, VERIFIED, Permissions.ServiceRate),  # signed in, with a confirmed address
+        DENY_ALL,
     ]
 
 
@@ -119,10 +128,10 @@ class ServiceContainer:
         return services_acl(self.agency.id)
 
     def __getitem__(self, name):
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
+        from eparticipation.resources import path_number
+
         service = object_session(self.agency).scalar(
-            sa.select(Service).where(Service.id == int(name), Service.agency_id == self.agency.id)
+            sa.select(Service).where(Service.id == path_number(name), Service.agency_id == self.agency.id)
         )
         if service is None:
             raise KeyError(name)

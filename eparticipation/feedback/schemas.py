@@ -12,7 +12,7 @@ from eparticipation.feedback.models import (
     Service,
     ServiceContainer,
 )
-from eparticipation.forms import CSRFSchema, length, strip_text
+from eparticipation.forms import CSRFSchema, length, name_text, strip_text
 from eparticipation.i18n import _, localize_digits
 
 SCORE_LABELS = {
@@ -43,7 +43,7 @@ def service_name_node(title, missing_msg, column):
 
         return validator
 
-    return colander.SchemaNode(colander.String(), title=title, preparer=strip_text, validator=unique_in_agency,
+    return colander.SchemaNode(colander.String(), title=title, preparer=name_text, validator=unique_in_agency,
                                missing_msg=missing_msg)
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from eparticipation import ratelimits
 from eparticipation.audit import record
 from eparticipation.feedback.models import (
     Service,
@@ -27,8 +28,10 @@ from eparticipation.feedback.services import (
     service_aggregates,
     services_summary,
 )
-from eparticipation.forms import FormView
+from eparticipation.forms import FormView, keyset_param
 from eparticipation.i18n import _, flash, format_date
+from eparticipation.participation.security import abstains
+from eparticipation.participation.services import Refused, limit
 from eparticipation.permissions import Permissions
 
 COMMENTS_PER_PAGE = 50
@@ -144,11 +147,18 @@ class ServicePage(FormView):
             next_rating_day=next_rating_day(request.now),
             can_manage=request.has_permission(Permissions.ServiceManage, service),
             can_read_comments=request.has_permission(Permissions.AgencyStaff, service),
+            staff_abstains=abstains(request, service.agency_id),
             **extra,
         )
 
     def save(self, appstruct):
         request = self.request
+        try:
+            limit(request, "rating")
+        except Refused as refused:
+            # The form again, as it was filled in, with the reason and when to come back.
+            ratelimits.retry_after(request.response, refused.retry_after)
+            return self.page(self.form().render(appstruct), error=refused.message)
         request.dbsession.add(ServiceRating(
             service_id=self.context.id,
             user_id=request.identity.id,
@@ -173,9 +183,9 @@ def service_ratings(context, request):
         .order_by(ServiceRating.id.desc())
         .limit(COMMENTS_PER_PAGE + 1)
     )
-    before = request.params.get("before", "")
-    if before.isascii() and before.isdigit():
-        query = query.where(ServiceRating.id < int(before))
+    before = keyset_param(request, "before")
+    if before is not None:
+        query = query.where(ServiceRating.id < before)
     comments = request.dbsession.execute(query).all()
     older = comments[COMMENTS_PER_PAGE - 1].id if len(comments) > COMMENTS_PER_PAGE else None
     average, count = service_aggregates(request, context)

@@ -1,17 +1,21 @@
-"""Channels: one interface, `send(address, subject, body, link)`, behind which each way of reaching people is
-an adapter, chosen by name in the ini file (`eparticipation.messaging.<channel>.adapter`).
+"""Channels: one interface, `send(address, subject, body, link, reference)`, behind which each way of reaching
+people is an adapter, chosen by name in the ini file (`eparticipation.messaging.<channel>.adapter`).
 
 Adapters are registered by name in ADAPTERS; a new messenger (Rubika, Soroush) is one class with
 `@register_adapter("name")` and its settings. Every network call has a timeout, and every failure, whatever
 its cause, raises ChannelError with a reason for the administrators (never the token or the password).
+`reference` is the outbox message's own name (OutboxMessage.reference), the same on every attempt: e-mails
+carry it as their Message-ID.
 """
 
+import http.client
 import json
+import logging
 import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
@@ -21,6 +25,8 @@ from pyramid.settings import asbool
 
 from eparticipation.messaging.models import Channel
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT_SECONDS = 15
 # Telegram-like bot APIs refuse longer texts.
 MESSENGER_TEXT_MAX = 4096
@@ -29,11 +35,14 @@ ADAPTERS: dict[str, type["ChannelAdapter"]] = {}
 
 
 class ChannelError(Exception):
-    """A message could not be handed to its channel; `reason` says why, for the dead-letter page."""
+    """A message could not be handed to its channel; `reason` says why, for the dead-letter page.
+    `maybe_delivered`: the failure came after the message had gone out (the connection broke or timed out
+    while the server was taking it), so it may have arrived; it is not tried again without an administrator."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, maybe_delivered: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.maybe_delivered = maybe_delivered
 
 
 def register_adapter(name: str):
@@ -61,17 +70,24 @@ class ChannelAdapter:
             raise ValueError(f"eparticipation.messaging.{self.channel}.{name} is not set")
         return value
 
-    def send(self, address: str, subject: str, body: str, link: str) -> None:
+    def send(self, address: str, subject: str, body: str, link: str, reference: str | None = None) -> None:
         raise NotImplementedError
 
 
-def email_message(sender: str, address: str, subject: str, body: str, link: str) -> EmailMessage:
+def message_id(sender: str, reference: str | None) -> str:
+    """`<reference@domain>` with the sender's domain; a random one when there is no reference."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{reference}@{domain}>" if reference else make_msgid(domain=domain)
+
+
+def email_message(sender: str, address: str, subject: str, body: str, link: str,
+                  reference: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = address
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    message["Message-ID"] = message_id(sender, reference)
     # Base64 reaches every server, whether or not it takes 8-bit text; Persian would triple in quoted-printable.
     message.set_content(f"{body}\n\n{link}\n", cte="base64")
     return message
@@ -99,22 +115,42 @@ class SMTPAdapter(ChannelAdapter):
         self.username = (options.get("username") or "").strip()
         self.password = options.get("password") or ""
 
-    def send(self, address, subject, body, link):
-        message = email_message(self.sender, address, subject, body, link)
+    def send(self, address, subject, body, link, reference=None):
+        message = email_message(self.sender, address, subject, body, link, reference)
+        connection, taken = None, False
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with DataWatchingSMTP(self.host, self.port, timeout=self.timeout) as connection:
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    connection.starttls(context=ssl.create_default_context())
                 if self.username:
-                    smtp.login(self.username, self.password)
-                smtp.send_message(message)
+                    connection.login(self.username, self.password)
+                connection.send_message(message)
+                taken = True
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             raise ChannelError(f"SMTP refused the recipient: {code} {reply.decode(errors='replace')}") from error
         except smtplib.SMTPResponseException as error:
+            if taken:  # the server said 250 to the message; only its goodbye went wrong
+                log.warning("SMTP server took the message, then answered QUIT with %s", error.smtp_code)
+                return
             raise ChannelError(f"SMTP error {error.smtp_code}: {error.smtp_error.decode(errors='replace')}") from error
         except (smtplib.SMTPException, OSError) as error:
-            raise ChannelError(f"SMTP failure: {type(error).__name__}: {error}") from error
+            if taken:
+                return
+            # Cut off after the data went out and before the server's answer: it may have kept the message.
+            maybe_delivered = connection is not None and connection.data_started
+            raise ChannelError(f"SMTP failure{' after sending the data' if maybe_delivered else ''}: "
+                               f"{type(error).__name__}: {error}", maybe_delivered=maybe_delivered) from error
+
+
+class DataWatchingSMTP(smtplib.SMTP):
+    """Notes whether the DATA command was reached: a failure before it cannot have delivered the message."""
+
+    data_started = False
+
+    def data(self, msg):
+        self.data_started = True
+        return super().data(msg)
 
 
 @register_adapter("folder")
@@ -127,12 +163,13 @@ class FolderAdapter(ChannelAdapter):
         self.folder = Path(self.required("folder"))
         self.sender = options.get("sender") or "eparticipation@localhost"
 
-    def send(self, address, subject, body, link):
-        name = uuid.uuid4().hex
+    def send(self, address, subject, body, link, reference=None):
+        # Named after the message, and unique: a copy sent again is a second file beside the first.
+        name = f"{reference}.{uuid.uuid4().hex[:8]}" if reference else uuid.uuid4().hex
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if self.channel is Channel.email:
-                data = email_message(self.sender, address, subject, body, link).as_bytes()
+                data = email_message(self.sender, address, subject, body, link, reference).as_bytes()
                 (self.folder / f"{name}.eml").write_bytes(data)
             else:
                 text = f"To chat: {address}\n\n{messenger_text(subject, body, link)}\n"
@@ -153,17 +190,19 @@ class BotAPIAdapter(ChannelAdapter):
         """The HTTP request that calls `method` of the platform's API with `fields`."""
         raise NotImplementedError
 
-    def send(self, address, subject, body, link):
+    def send(self, address, subject, body, link, reference=None):
         request = self.request("sendMessage", {"chat_id": address, "text": messenger_text(subject, body, link)})
         try:
             with urlopen(request, timeout=self.timeout) as response:
                 answer = response.read()
-        except HTTPError as error:
+        except HTTPError as error:  # the platform answered: it refused
             raise ChannelError(f"HTTP {error.code}: {description_of(error.read())}") from error
-        except URLError as error:
+        except URLError as error:  # urllib wraps what fails while connecting and sending the request
             raise ChannelError(f"cannot reach the bot API: {error.reason}") from error
-        except (TimeoutError, OSError) as error:
-            raise ChannelError(f"bot API failure: {type(error).__name__}: {error}") from error
+        except (OSError, http.client.HTTPException) as error:
+            # The request went out and the answer did not come back (a timeout, a reset): it may have arrived.
+            raise ChannelError(f"bot API failure while waiting for its answer: {type(error).__name__}: {error}",
+                               maybe_delivered=True) from error
         try:
             result = json.loads(answer)
         except ValueError as error:

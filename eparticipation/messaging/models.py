@@ -6,7 +6,8 @@ outbox), so a message exists exactly when its cause was committed, and nothing i
 """
 
 import enum
-from datetime import datetime
+import hashlib
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column
@@ -17,6 +18,7 @@ from eparticipation.db import Base, UTCDateTime, portable_enum
 KEY_MAX = 200
 ADDRESS_MAX = 254
 CHAT_ID_MAX = 32
+CLAIMED_BY_MAX = 200
 LINK_CODE_LENGTH = 8
 
 
@@ -37,8 +39,18 @@ class Channel(enum.StrEnum):
 
 class OutboxStatus(enum.StrEnum):
     pending = "pending"  # due at next_attempt_at
+    sending = "sending"  # claimed by a worker (claimed_by) that is handing it to its channel until lease_until
     sent = "sent"
     dead = "dead"  # gave up after the last attempt; an administrator may put it back
+    # Its worker's lease ran out before it said how the sending went: it may or may not have reached the
+    # person, so only an administrator sends it again (or drops it).
+    uncertain = "uncertain"
+    dropped = "dropped"  # an administrator decided an uncertain message is not sent again
+
+    @property
+    def leased(self) -> bool:
+        """A worker's claim (claimed_by, lease_until) is kept: the one sending it, or the one whose lease ran out."""
+        return self in (OutboxStatus.sending, OutboxStatus.uncertain)
 
 
 class InboxMessage(Base):
@@ -89,8 +101,19 @@ class OutboxMessage(Base):
             postgresql_where=sa.text("status = 'pending'"),
         ),
         sa.Index("ix_outbox_messages_status_channel", "status", "channel"),
+        # What the workers look through for leases that ran out: the few rows being sent.
+        sa.Index(
+            "ix_outbox_messages_leases",
+            "lease_until",
+            sqlite_where=sa.text("status = 'sending'"),
+            postgresql_where=sa.text("status = 'sending'"),
+        ),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_iff_sent_at"),
+        sa.CheckConstraint(
+            "(status IN ('sending', 'uncertain')) = (lease_until IS NOT NULL AND claimed_by IS NOT NULL)",
+            name="lease_iff_claimed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,17 +133,34 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker sending it ("host:pid") and until when its claim holds; kept on an uncertain message, for the
+    # administrator who decides.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(CLAIMED_BY_MAX))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def reference(self) -> str:
+        """The message's own name, the same on every attempt and every resend (an e-mail's Message-ID is
+        `<reference@sender's domain>`), so a copy sent again is recognisable as the same message. The hash of
+        when and for whom it was written keeps it unique beyond this database's ids (a database restored or
+        built anew counts ids from 1 again, and mail programs hide a second message under a known Message-ID)."""
+        created = self.created_at.astimezone(timezone.utc).isoformat()
+        digest = hashlib.sha256(f"{self.id}|{self.user_id}|{self.channel}|{self.key}|{created}".encode()).hexdigest()
+        return f"outbox.{self.id}.{digest[:16]}"
 
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.channel} {self.status}>"
 
 
 class MessengerLink(Base):
-    """A person's chat with the agency's bot on one messenger: where that messenger's messages go."""
+    """A person's chat with the agency's bot on one messenger: where that messenger's messages go. Only a chat
+    proved to be the person's is here (the code came back from it, or what was sent to it came back,
+    services.py), and one chat reaches one account."""
 
     __tablename__ = "messenger_links"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "messenger", name="uq_messenger_links_user_id_messenger"),
+        sa.UniqueConstraint("messenger", "chat_id", name="uq_messenger_links_messenger_chat_id"),
         sa.CheckConstraint("messenger <> 'email'", name="messenger_not_email"),
     )
 
@@ -132,10 +172,18 @@ class MessengerLink(Base):
 
 
 class MessengerLinkCode(Base):
-    """A one-time code the person sends to the bot (`/start CODE`) to link that chat; it expires, and is used once."""
+    """A one-time code that proves a chat is the person's; it expires, and is used once. Without a chat id, the
+    person sends it to the bot (`/start CODE`) and the chat it comes from is linked. With one (a chat id they
+    typed: the link is pending), it was sent to that chat and only that chat is linked by it: sent back from
+    there to the bot, or, on a messenger whose bot receives nothing, typed back on the site. The codes of the
+    last hour are kept (not deleted when replaced) so that the requests for them can be counted."""
 
     __tablename__ = "messenger_link_codes"
-    __table_args__ = (sa.CheckConstraint("messenger <> 'email'", name="messenger_not_email"),)
+    __table_args__ = (
+        sa.CheckConstraint("messenger <> 'email'", name="messenger_not_email"),
+        sa.CheckConstraint("failed_attempts >= 0", name="failed_attempts_not_negative"),
+        sa.Index("ix_messenger_link_codes_chat", "messenger", "chat_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -144,3 +192,5 @@ class MessengerLinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    chat_id: Mapped[str | None] = mapped_column(sa.String(CHAT_ID_MAX))  # the typed chat it was sent to
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # wrong codes typed back

@@ -1,6 +1,7 @@
 """Telling people things: `notify` writes the inbox message and the outbox rows in the caller's transaction;
 the inbox's queries; linking a messenger chat by a one-time code or by hand."""
 
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -97,6 +98,25 @@ def notify(request, user: User, *, key: str, subject, body, link: str) -> None:
     notify_all(request, [Notice(user, subject, body, link)], key=key)
 
 
+def email_only(request, user: User, *, key: str, subject, body, link: str) -> bool:
+    """Tell `user` something at their e-mail address only, in their language: one outbox message, no inbox
+    message, no messenger (a link that proves the address, or sets a password, must reach the mailbox). False
+    when the site sends no e-mail or the account is closed. `key` as for `notify`."""
+    if not link.startswith(("https://", "http://")):
+        raise ValueError("a notification link is an absolute http(s) URL")
+    if Channel.email not in messaging_config(request.registry).channels or not user.is_active or not user.email:
+        return False
+    language = language_of(request.registry, user)
+    request.dbsession.add(OutboxMessage(
+        user_id=user.id, channel=Channel.email, address=user.email, key=key,
+        subject=translate_for(request.registry, language, subject),
+        body=translate_for(request.registry, language, body),
+        link=link, status=OutboxStatus.pending, attempts=0, next_attempt_at=request.now, created_at=request.now,
+    ))
+    request.dbsession.flush()
+    return True
+
+
 def message_key(message) -> tuple:
     """What a message's translation depends on: a TranslationString's equality ignores its mapping."""
     if isinstance(message, TranslationString):
@@ -181,15 +201,60 @@ def active_codes(dbsession, user_id: int, now: datetime) -> dict[Channel, Messen
     return {code.messenger: code for code in codes}  # the newest of each messenger wins
 
 
-def issue_link_code(request, messenger: Channel) -> MessengerLinkCode:
-    """A new code for the signed-in person; their earlier unused codes for this messenger stop working."""
+class LinkRefused(Exception):
+    """A link request refused; its message is for the person, `status` the page's, `retry_after` seconds."""
+
+    def __init__(self, message, status=400, retry_after: int | None = None, about_the_request=False):
+        super().__init__(message)
+        self.message, self.status, self.retry_after = message, status, retry_after
+        self.about_the_request = about_the_request  # not about a field of the form sent (it may be gone)
+
+
+LINKED_ELSEWHERE = _("This chat is already linked to another account on this site. A chat can receive the "
+                     "messages of one account only.")
+
+
+def ensure_within_link_rate(request, messenger: Channel, chat_id: str | None = None) -> None:
+    """At most `link_rate_max` codes per person per `link_rate_window`, and as many sent to one chat whoever
+    asks, so that neither the bot nor a stranger's chat is flooded with codes; 429 with the wait otherwise."""
+    config, dbsession, now = messaging_config(request.registry), request.dbsession, request.now
+    since = now - config.link_rate_window
+    asked = [MessengerLinkCode.user_id == request.identity.id]
+    if chat_id is not None:
+        asked.append(sa.and_(MessengerLinkCode.messenger == messenger, MessengerLinkCode.chat_id == chat_id))
+    for who in asked:
+        count, oldest = dbsession.execute(
+            sa.select(sa.func.count(), sa.func.min(MessengerLinkCode.created_at))
+            .where(who, MessengerLinkCode.created_at > since)
+        ).one()
+        if count >= config.link_rate_max:
+            wait = max(1, math.ceil((oldest + config.link_rate_window - now).total_seconds()))
+            raise LinkRefused(
+                _("Too many link requests: ${count} in the last ${minutes} minutes. Try again in ${wait} minutes.",
+                  mapping={"count": count, "minutes": int(config.link_rate_window.total_seconds() // 60),
+                           "wait": -(-wait // 60)}),
+                status=429, retry_after=wait,
+            )
+
+
+def linked_elsewhere(dbsession, user_id: int, messenger: Channel, chat_id: str) -> bool:
+    """The chat is linked to another account (which one is never said)."""
+    return dbsession.scalar(
+        sa.select(MessengerLink.id).where(MessengerLink.messenger == messenger, MessengerLink.chat_id == chat_id,
+                                          MessengerLink.user_id != user_id)
+    ) is not None
+
+
+def new_code(request, messenger: Channel, chat_id: str | None = None) -> MessengerLinkCode:
+    """A new code for the signed-in person; their earlier unused codes for this messenger stop working (they
+    expire now, and stay to be counted)."""
     dbsession, user, now = request.dbsession, request.identity, request.now
     dbsession.execute(
-        sa.delete(MessengerLinkCode).where(
-            MessengerLinkCode.user_id == user.id,
-            MessengerLinkCode.messenger == messenger,
-            MessengerLinkCode.used_at.is_(None),
-        )
+        sa.update(MessengerLinkCode)
+        .where(MessengerLinkCode.user_id == user.id, MessengerLinkCode.messenger == messenger,
+               MessengerLinkCode.used_at.is_(None), MessengerLinkCode.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
     )
     code = MessengerLinkCode(
         user_id=user.id,
@@ -197,22 +262,98 @@ def issue_link_code(request, messenger: Channel) -> MessengerLinkCode:
         code="".join(secrets.choice(CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH)),
         created_at=now,
         expires_at=now + messaging_config(request.registry).link_code_lifetime,
+        chat_id=chat_id,
     )
     dbsession.add(code)
     dbsession.flush()
     return code
 
 
-def link_chat(dbsession, user_id: int, messenger: Channel, chat_id: str, now: datetime) -> None:
-    """Link (or re-link) the person's chat on `messenger`; one link per person and messenger."""
-    dbsession.execute(
-        dialect_insert(dbsession, MessengerLink)
-        .values(user_id=user_id, messenger=messenger, chat_id=chat_id, linked_at=now)
-        .on_conflict_do_update(
-            index_elements=["user_id", "messenger"], set_={"chat_id": chat_id, "linked_at": now}
-        )
-    )
+def issue_link_code(request, messenger: Channel) -> MessengerLinkCode:
+    """A code the person sends to the bot from the chat they want linked (a messenger with a webhook)."""
+    ensure_within_link_rate(request, messenger)
+    return new_code(request, messenger)
+
+
+def request_chat_link(request, messenger: Channel, chat_id: str) -> MessengerLinkCode:
+    """A chat id typed by the person: pending until proved. Its code is the only message sent to that chat:
+    the person sends it back to the bot from there (a messenger whose bot receives, `webhook`), or types it
+    back on the site (a messenger whose bot only sends)."""
+    dbsession, user = request.dbsession, request.identity
+    if linked_elsewhere(dbsession, user.id, messenger, chat_id):
+        raise LinkRefused(LINKED_ELSEWHERE, status=409)
+    ensure_within_link_rate(request, messenger, chat_id)
+    code = new_code(request, messenger, chat_id)
+    label = CHANNEL_LABELS[messenger]
+    if messenger in messaging_config(request.registry).webhook_secrets:
+        body = _("To link this chat to your account on the public consultation site, send this message back to "
+                 "the bot from this chat: /start ${code}", mapping={"code": code.code})
+    else:
+        body = _("To link this chat to your account on the public consultation site, type this code on the site's "
+                 "messengers page: ${code}", mapping={"code": code.code})
+    language = language_of(request.registry, user)
+    dbsession.add(OutboxMessage(
+        user_id=user.id, channel=messenger, address=chat_id, key=f"messenger-code:{code.id}",
+        subject=translate_for(request.registry, language,
+                              _("Your code for linking ${messenger}", mapping={"messenger": label})),
+        body=translate_for(request.registry, language, body) + "\n"
+        + translate_for(request.registry, language, _("If you did not ask for it, ignore this message.")),
+        link=request.resource_url(request.root, "me", "messengers"),
+        status=OutboxStatus.pending, attempts=0, next_attempt_at=request.now, created_at=request.now,
+    ))
+    return code
+
+
+def pending_links(dbsession, user_id: int, now: datetime) -> dict[Channel, MessengerLinkCode]:
+    """The typed chats waiting for their proof, by messenger."""
+    return {messenger: code for messenger, code in active_codes(dbsession, user_id, now).items()
+            if code.chat_id is not None}
+
+
+MAX_FAILED_ATTEMPTS = 5
+
+
+def confirm_typed_code(request, messenger: Channel, typed: str) -> str:
+    """The code sent to the pending chat, typed back on the site (a messenger whose bot only sends): links the
+    chat and returns its id. Five wrong codes and the code is spent."""
+    dbsession, user, now = request.dbsession, request.identity, request.now
+    pending = pending_links(dbsession, user.id, now).get(messenger)
+    if pending is None:
+        raise LinkRefused(_("No code is waiting for this messenger: type your chat id to get one."),
+                          about_the_request=True)
+    code = "".join(typed.split()).upper()
+    if not secrets.compare_digest(code.encode(), pending.code.encode()):
+        pending.failed_attempts += 1
+        if pending.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            pending.expires_at = now
+            raise LinkRefused(_("That code is wrong again: it no longer works. Ask for a new one."),
+                              about_the_request=True)
+        raise LinkRefused(_("That is not the code sent to this chat."))
+    pending.used_at = now
+    if not link_chat(dbsession, user.id, messenger, pending.chat_id, now):
+        raise LinkRefused(LINKED_ELSEWHERE, status=409)
+    return pending.chat_id
+
+
+def link_chat(dbsession, user_id: int, messenger: Channel, chat_id: str, now: datetime) -> bool:
+    """Link (or re-link) the person's proved chat on `messenger`; one link per person and messenger, one
+    person per chat. False, and nothing linked, when the chat is another account's (the unique index decides
+    between two at the same moment)."""
+    if linked_elsewhere(dbsession, user_id, messenger, chat_id):
+        return False
+    try:
+        with dbsession.begin_nested():
+            dbsession.execute(
+                dialect_insert(dbsession, MessengerLink)
+                .values(user_id=user_id, messenger=messenger, chat_id=chat_id, linked_at=now)
+                .on_conflict_do_update(
+                    index_elements=["user_id", "messenger"], set_={"chat_id": chat_id, "linked_at": now}
+                )
+            )
+    except sa.exc.IntegrityError:
+        return False
     dbsession.expire_all()
+    return True
 
 
 def tell_linked(request, user: User, messenger: Channel) -> None:
@@ -249,9 +390,10 @@ def start_code_in(update) -> tuple[str, str] | None:
     return chat_id, match.group(1).upper()
 
 
-def redeem_code(dbsession, messenger: Channel, code: str, chat_id: str, now: datetime) -> int | None:
-    """Link `chat_id` to the person whose valid code this is, using the code up; their user id, or None when
-    no such code is waiting (unknown, used, expired or for another messenger)."""
+def redeem_code(dbsession, messenger: Channel, code: str, chat_id: str, now: datetime) -> tuple[int, bool] | None:
+    """Link `chat_id` to the person whose valid code this is, using the code up: (their user id, whether it is
+    linked, False when the chat is another account's), or None when no such code is waiting (unknown, used,
+    expired, for another messenger, or sent to another chat than the one it comes back from)."""
     used = dbsession.execute(
         sa.update(MessengerLinkCode)
         .where(
@@ -259,14 +401,28 @@ def redeem_code(dbsession, messenger: Channel, code: str, chat_id: str, now: dat
             MessengerLinkCode.messenger == messenger,
             MessengerLinkCode.used_at.is_(None),
             MessengerLinkCode.expires_at > now,
+            sa.or_(MessengerLinkCode.chat_id.is_(None), MessengerLinkCode.chat_id == chat_id),
         )
         .values(used_at=now)
         .returning(MessengerLinkCode.user_id)
+        .execution_options(synchronize_session=False)
     ).first()
     if used is None:
         return None
-    link_chat(dbsession, used.user_id, messenger, chat_id, now)
-    return used.user_id
+    return used.user_id, link_chat(dbsession, used.user_id, messenger, chat_id, now)
+
+
+def tell_linked_elsewhere(request, user: User, messenger: Channel) -> None:
+    """The chat the person's code came from is another account's: they are told so (not whose)."""
+    label = CHANNEL_LABELS[messenger]
+    notify(
+        request,
+        user,
+        key=f"messenger-elsewhere:{messenger}:{request.now.isoformat()}",
+        subject=_("${messenger} was not linked", mapping={"messenger": label}),
+        body=LINKED_ELSEWHERE,
+        link=request.resource_url(request.root, "me", "messengers"),
+    )
 
 
 def normalise_chat_id(text: str) -> str | None:
@@ -291,6 +447,31 @@ def unlink(dbsession, user_id: int, messenger: Channel) -> bool:
 
 
 # The person's data download
+
+
+def awaiting_decision(dbsession, message_id: int) -> OutboxMessage | None:
+    """The uncertain message, locked until the decision is committed (a worker that outlived its lease may be
+    recording how the sending went at the same moment); None when it is not, or no longer, uncertain."""
+    return dbsession.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.uncertain)
+        .with_for_update()
+    ).first()
+
+
+def resend(message: OutboxMessage, now: datetime) -> None:
+    """Back in the queue with a fresh set of attempts; it keeps its reference, so an e-mail that did arrive the
+    first time arrives again under the same Message-ID."""
+    message.status = OutboxStatus.pending
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.claimed_by = message.lease_until = None
+
+
+def drop(message: OutboxMessage) -> None:
+    """Never sent again (e.g. the channel's own records show it arrived)."""
+    message.status = OutboxStatus.dropped
+    message.claimed_by = message.lease_until = None
 
 
 def personal_inbox(dbsession, user) -> list[dict]:

@@ -1,5 +1,5 @@
 """The inbox (/me/inbox), linking messengers (/me/messengers), the bots' webhooks (/hooks/<messenger>/<secret>)
-and the outbox's dead letters (/admin/outbox).
+and the outbox (/admin/outbox): its dead letters, and the uncertain messages an administrator resends or drops.
 
 Opening the inbox marks the messages it shows as read: the page is where they are read, and a separate
 "mark read" step would only add a click.
@@ -13,7 +13,7 @@ from pyramid.view import view_config, view_defaults
 
 from eparticipation.audit import record
 from eparticipation.accounts.models import User
-from eparticipation.forms import keyset_param
+from eparticipation.forms import chosen_id, keyset_param
 from eparticipation.i18n import _, flash
 from eparticipation.messaging import services
 from eparticipation.messaging.models import Channel, OutboxMessage, OutboxStatus
@@ -24,10 +24,15 @@ from eparticipation.resources import AdminArea, Me, Root
 
 STATUS_LABELS = {
     OutboxStatus.pending: _("Waiting"),
+    OutboxStatus.sending: _("Being sent"),
     OutboxStatus.sent: _("Sent"),
     OutboxStatus.dead: _("Given up"),
+    OutboxStatus.uncertain: _("Uncertain"),
+    OutboxStatus.dropped: _("Dropped"),
 }
 DEAD_LETTERS_PER_PAGE = 50
+# Uncertain messages are few (one at most per worker that died while sending): the oldest are shown first.
+UNCERTAIN_SHOWN = 100
 
 
 def left_to_right(text: str) -> str:
@@ -50,7 +55,8 @@ def inbox(context, request):
 @view_defaults(context=Me, name="messengers", renderer="messaging/messengers.jinja2",
                permission=Permissions.AccountSelf)
 class MessengerViews:
-    """Each enabled messenger: linked (with the way to remove it), or the two ways to link it."""
+    """Each enabled messenger: linked (with the way to remove it), pending (a typed chat waiting for its code
+    to come back), or the ways to link it. A chat is linked only once it is proved to be the person's."""
 
     def __init__(self, context, request):
         self.context = context
@@ -60,17 +66,33 @@ class MessengerViews:
 
     def page(self, errors=None, typed=None):
         dbsession, now = self.request.dbsession, self.request.now
+        codes = services.active_codes(dbsession, self.user.id, now)
         return {
             "messengers": self.config.messengers,
             "labels": CHANNEL_LABELS,
             "links": services.links_of(dbsession, self.user.id),
-            "codes": services.active_codes(dbsession, self.user.id, now),
+            # A code to send to the bot from any chat; a typed chat's code is read in that chat, never here.
+            "codes": {messenger: code for messenger, code in codes.items() if code.chat_id is None},
+            "pending": {messenger: code for messenger, code in codes.items() if code.chat_id is not None},
             "with_codes": set(self.config.webhook_secrets),
             "bot_names": {messenger: left_to_right(name) for messenger, name in self.config.bot_names.items()},
             "left_to_right": left_to_right,
             "errors": errors or {},
             "typed": typed or {},
         }
+
+    def refused(self, messenger, action, refusal: services.LinkRefused):
+        """The page again, with the reason by the field it is about (or atop the messenger's section) and the
+        chat id as it was typed."""
+        response = self.request.response
+        response.status_int = refusal.status
+        if refusal.retry_after is not None:
+            response.headers["Retry-After"] = str(refusal.retry_after)
+        field = {"link": "chat_id", "confirm": "code"}.get(action, "request")
+        if refusal.about_the_request:
+            field = "request"
+        typed = {messenger: self.request.POST.get("chat_id", "")} if action == "link" else None
+        return self.page(errors={f"{messenger}:{field}": refusal.message}, typed=typed)
 
     @view_config(request_method="GET")
     def show(self):
@@ -87,25 +109,36 @@ class MessengerViews:
             raise HTTPBadRequest(request.localizer.translate(_("This messenger is not offered here.")))
         label = CHANNEL_LABELS[messenger]
         action = request.POST.get("action", "")
-        if action == "code" and messenger in self.config.webhook_secrets:
-            services.issue_link_code(request, messenger)
-        elif action == "link":
-            typed = request.POST.get("chat_id", "")
-            chat_id = services.normalise_chat_id(typed)
-            if chat_id is None:
-                request.response.status_int = 400
-                return self.page(
-                    errors={messenger: _("A chat id is a number of digits, optionally with a minus sign before it.")},
-                    typed={messenger: typed},
-                )
-            services.link_chat(request.dbsession, self.user.id, messenger, chat_id, request.now)
-            services.tell_linked(request, self.user, messenger)
-            flash(request, _("Messages will also reach you on ${messenger}.", mapping={"messenger": label}))
-        elif action == "unlink":
-            if services.unlink(request.dbsession, self.user.id, messenger):
-                flash(request, _("${messenger} is no longer linked to your account.", mapping={"messenger": label}))
-        else:
-            raise HTTPBadRequest(request.localizer.translate(_("This messenger is not offered here.")))
+        try:
+            if action == "code" and messenger in self.config.webhook_secrets:
+                services.issue_link_code(request, messenger)
+            elif action == "link":
+                typed = request.POST.get("chat_id", "")
+                chat_id = services.normalise_chat_id(typed)
+                if chat_id is None:
+                    raise services.LinkRefused(
+                        _("A chat id is a number of digits, optionally with a minus sign before it."))
+                current = services.links_of(request.dbsession, self.user.id).get(messenger)
+                if current is not None and current.chat_id == chat_id:
+                    flash(request, _("This chat is already linked to your account."))
+                else:
+                    services.request_chat_link(request, messenger, chat_id)
+                    flash(request, _("A code is on its way to chat ${chat_id} in ${messenger}: the chat is linked "
+                                     "once the code comes back.",
+                                     mapping={"chat_id": left_to_right(chat_id), "messenger": label}))
+            elif action == "confirm" and messenger not in self.config.webhook_secrets:
+                typed = request.POST.get("code", "")
+                services.confirm_typed_code(request, messenger, typed)
+                services.tell_linked(request, self.user, messenger)
+                flash(request, _("Messages will also reach you on ${messenger}.", mapping={"messenger": label}))
+            elif action == "unlink":
+                if services.unlink(request.dbsession, self.user.id, messenger):
+                    flash(request, _("${messenger} is no longer linked to your account.",
+                                     mapping={"messenger": label}))
+            else:
+                raise HTTPBadRequest(request.localizer.translate(_("This messenger is not offered here.")))
+        except services.LinkRefused as refusal:
+            return self.refused(messenger, action, refusal)
         return HTTPSeeOther(request.resource_url(self.context, "messengers", anchor=f"messenger-{messenger}"))
 
 
@@ -113,8 +146,8 @@ class MessengerViews:
              permission=Permissions.SiteView)
 def messenger_webhook(context, request):
     """A bot platform's update (JSON). The secret in the address is the authorisation: a wrong one is 404,
-    like an address that does not exist. `/start CODE` from a chat links it; anything else is acknowledged and
-    ignored, so the platform does not send it again."""
+    like an address that does not exist. `/start CODE` from a chat links it (a code sent to a typed chat, only
+    from that chat); anything else is acknowledged and ignored, so the platform does not send it again."""
     config = messaging_config(request.registry)
     if len(request.subpath) != 2:
         raise HTTPNotFound()
@@ -130,10 +163,15 @@ def messenger_webhook(context, request):
     if found is None:
         return {"ok": True, "linked": False}
     chat_id, code = found
-    user_id = services.redeem_code(request.dbsession, messenger, code, chat_id, request.now)
-    if user_id is None:
+    redeemed = services.redeem_code(request.dbsession, messenger, code, chat_id, request.now)
+    if redeemed is None:
         return {"ok": True, "linked": False}
-    services.tell_linked(request, request.dbsession.get(User, user_id), messenger)
+    user_id, linked = redeemed
+    user = request.dbsession.get(User, user_id)
+    if not linked:
+        services.tell_linked_elsewhere(request, user, messenger)
+        return {"ok": True, "linked": False}
+    services.tell_linked(request, user, messenger)
     return {"ok": True, "linked": True}
 
 
@@ -164,7 +202,15 @@ class OutboxViews:
         if before is not None:
             query = query.where(OutboxMessage.id < before)
         dead = dbsession.scalars(query).all()
+        uncertain = dbsession.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.uncertain)
+            .order_by(OutboxMessage.id)
+            .limit(UNCERTAIN_SHOWN)
+        ).all()
         return {
+            "uncertain": uncertain,
+            "uncertain_count": sum(n for (status, _channel), n in counts.items() if status == OutboxStatus.uncertain),
             "channels": sorted({channel for _, channel in counts}, key=list(Channel).index),
             "statuses": list(OutboxStatus),
             "counts": counts,
@@ -181,7 +227,7 @@ class OutboxViews:
         request = self.request
         query = sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.dead)
         if "retry_all" not in request.POST:
-            message_id = keyset_param(request, "retry")
+            message_id = chosen_id(request, "retry")
             if message_id is None:
                 raise HTTPBadRequest(request.localizer.translate(_("Choose a message to send again.")))
             query = query.where(OutboxMessage.id == message_id)
@@ -196,4 +242,39 @@ class OutboxViews:
             record(request, "message.retry", None, object_type="OutboxMessage",
                    object_id=ids[0] if len(ids) == 1 else "all", after={"messages": sorted(ids)})
         flash(request, _("${count} messages will be sent again.", mapping={"count": count}))
+        return HTTPSeeOther(request.resource_url(self.context, "outbox"))
+
+    @view_config(request_method="POST", request_param="resend")
+    def resend(self):
+        """An uncertain message (`resend` = its id) goes back to the queue: the administrator has judged that it
+        did not arrive, or that a second copy does no harm."""
+        return self.decide("resend")
+
+    @view_config(request_method="POST", request_param="drop")
+    def drop(self):
+        """An uncertain message (`drop` = its id) is not sent again: the administrator has judged that it arrived."""
+        return self.decide("drop")
+
+    def decide(self, decision: str):
+        request = self.request
+        message_id = chosen_id(request, decision)
+        if message_id is None:
+            raise HTTPBadRequest(request.localizer.translate(_("Choose a message to decide on.")))
+        message = services.awaiting_decision(request.dbsession, message_id)
+        if message is None:
+            flash(request, _("That message is not awaiting a decision (any more): someone decided on it, or its "
+                             "worker recorded how the sending went."), "danger")
+            return HTTPSeeOther(request.resource_url(self.context, "outbox"))
+        before = {"status": message.status, "attempts": message.attempts, "claimed_by": message.claimed_by,
+                  "lease_until": message.lease_until, "error": message.last_error}
+        if decision == "resend":
+            services.resend(message, request.now)
+            record(request, "message.retry", message, before=before,
+                   after={"status": message.status, "reference": message.reference})
+            flash(request, _("The message will be sent again, under the same reference (an e-mail keeps its "
+                             "Message-ID)."))
+        else:
+            services.drop(message)
+            record(request, "message.drop", message, before=before, after={"status": message.status})
+            flash(request, _("The message is dropped: it will not be sent again."))
         return HTTPSeeOther(request.resource_url(self.context, "outbox"))

@@ -9,17 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eparticipation.accounts.models import StakeholderCategory
 from eparticipation.db import Base, UTCDateTime, portable_enum
+from eparticipation.participation.states import CommentState  # noqa: F401 (imported from here by the rest of the code)
 
 COMMENT_MIN = 10
 COMMENT_MAX = 5000
 ORGANISATION_MAX = 200
 REASON_MAX = 1000
-
-
-class CommentState(enum.StrEnum):
-    visible = "visible"
-    hidden = "hidden"  # by the moderators, with a reason; shown as hidden, never deleted
-    withdrawn = "withdrawn"  # by its author while the consultation ran
 
 
 class OrganisationKind(enum.StrEnum):
@@ -50,6 +45,10 @@ class Comment(Base):
         sa.Index("ix_comments_draft_supported", "draft_id", "support_count", "id"),
         sa.Index("ix_comments_draft_fingerprint", "draft_id", "fingerprint"),
         sa.Index("ix_comments_author_created_at", "author_id", "created_at"),
+        # One person sends one text once per draft (on the whole draft or on any article): the database keeps
+        # it so when the same comment arrives twice at once. A withdrawn comment may be sent again.
+        sa.Index("uq_comments_author_fingerprint", "draft_id", "author_id", "fingerprint", unique=True,
+                 postgresql_where=sa.text("state <> 'withdrawn'"), sqlite_where=sa.text("state <> 'withdrawn'")),
         # The report's statistics read these instead of the table (index-only scans, in grouping order).
         sa.Index("ix_comments_report_people", "draft_id", "state", "author_id", "article_id",
                  postgresql_include=["stakeholder_category", "id"]),
@@ -81,6 +80,9 @@ class Comment(Base):
     stakeholder_category: Mapped[StakeholderCategory | None] = mapped_column(
         portable_enum(StakeholderCategory, "comment_stakeholder_category")
     )
+    # Written by an editor or coordinator of the draft's agency (a site that lets its staff take part): the
+    # comment says so, and its category is then `government`.
+    by_agency_staff: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     state: Mapped[CommentState] = mapped_column(portable_enum(CommentState, "comment_state"), default=CommentState.visible)
     hidden_category: Mapped[HidingReason | None] = mapped_column(portable_enum(HidingReason, "hiding_reason"))
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)

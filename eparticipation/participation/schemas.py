@@ -3,7 +3,7 @@
 import colander
 import deform
 
-from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
+from eparticipation.forms import CSRFSchema, length, optional_name, optional_text, strip_text
 from eparticipation.i18n import _, localize_digits
 from eparticipation.participation.models import (
     COMMENT_MAX,
@@ -92,7 +92,7 @@ class CommentSchema(CSRFSchema):
         validator=colander.OneOf([k.value for k in OrganisationKind]), missing=None,
     )
     organisation_name = colander.SchemaNode(
-        colander.String(), title=_("Organisation's name"), preparer=optional_text,
+        colander.String(), title=_("Organisation's name"), preparer=optional_name,
         validator=length(ORGANISATION_MAX), missing=None,
     )
 

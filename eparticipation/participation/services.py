@@ -3,12 +3,14 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from math import ceil
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from eparticipation.accounts.models import User
+from eparticipation import ratelimits
+from eparticipation.accounts.models import StakeholderCategory, User
 from eparticipation.audit import record
 from eparticipation.consultations.models import ConsultedArticle, Draft
 from eparticipation.db import dialect_insert
@@ -24,6 +26,7 @@ from eparticipation.participation.models import (
     Vote,
     VoteChoice,
 )
+from eparticipation.participation.security import is_agency_staff
 from eparticipation.text import normalise
 
 COMMENTS_PER_PAGE = 20
@@ -32,12 +35,31 @@ CAMPAIGN_MIN_AUTHORS = 3
 
 
 class Refused(Exception):
-    """A participation refused by a rule; its message is for the participant."""
+    """A participation refused by a rule; its message is for the participant. A refusal for sending too often
+    (429) says in `retry_after` how many seconds to wait."""
 
-    def __init__(self, message, status=400):
+    def __init__(self, message, status=400, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after
+
+
+class AlreadySent(Exception):
+    """The same comment from the same person reached us twice at once: the first is kept."""
+
+    def __init__(self, comment_id: int):
+        super().__init__(comment_id)
+        self.comment_id = comment_id
+
+
+def limit(request, action: str) -> ratelimits.Rule:
+    """One more `action` of the signed-in person, counted atomically (eparticipation.ratelimits); refused
+    with 429 past the action's limit."""
+    try:
+        return ratelimits.take(request, action)
+    except ratelimits.RateLimited as limited:
+        raise Refused(limited.message, status=429, retry_after=limited.seconds) from None
 
 
 def fingerprint(body: str) -> str:
@@ -66,55 +88,64 @@ def ensure_accepting(draft: Draft, now: datetime):
                   status=403)
 
 
-@dataclass
-class CommentRules:
-    max_per_window: int = 10
-    window: timedelta = timedelta(minutes=10)
-
-    @classmethod
-    def from_settings(cls, settings):
-        return cls(
-            settings.get("eparticipation.comment_rate.max", 10),
-            timedelta(minutes=settings.get("eparticipation.comment_rate.minutes", 10)),
-        )
-
-
 def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | None, anonymous: bool = False,
                 organisation_name: str | None = None, organisation_kind=None) -> Comment:
     now, user, dbsession = request.now, request.identity, request.dbsession
     ensure_accepting(draft, now)
-    rules = CommentRules.from_settings(request.registry.settings)
-    recent = dbsession.scalar(
-        sa.select(sa.func.count(Comment.id)).where(Comment.author_id == user.id, Comment.created_at > now - rules.window)
-    )
-    if recent >= rules.max_per_window:
+    # The counter's row is the person's lock (PostgreSQL) for the rest of this transaction: the count of their
+    # recent comments below is then exact however many they send at once.
+    rule = limit(request, "comment")
+    recent = dbsession.scalars(
+        sa.select(Comment.created_at).where(Comment.author_id == user.id, Comment.created_at > now - rule.window)
+        .order_by(Comment.created_at.desc()).limit(rule.max_hits)
+    ).all()
+    if len(recent) >= rule.max_hits:
+        # The limit lifts when the oldest of the last `max_hits` comments leaves the window.
+        seconds = max(1, ceil((recent[-1] + rule.window - now).total_seconds()))
         raise Refused(_("You have sent ${count} comments in the last ${minutes} minutes; please wait a little.",
-                        mapping={"count": recent, "minutes": int(rules.window.total_seconds() // 60)}), status=429)
+                        mapping={"count": len(recent), "minutes": rule.minutes}), status=429, retry_after=seconds)
     print_ = fingerprint(body)
-    already = dbsession.scalar(
+    if own_comment_with(dbsession, draft, user, print_) is not None:
+        raise Refused(_("You have already sent this comment on this draft."))
+    # Only a site that lets its agencies' staff take part gets here with one (the ACL denies it otherwise).
+    staff = is_agency_staff(user, draft.agency_id)
+    # The unique index (draft, author, fingerprint) arbitrates between parallel sends of one text: the
+    # statement that loses inserts nothing, and its sender is told that the first one was received.
+    inserted = dbsession.scalar(
+        dialect_insert(dbsession, Comment)
+        .values(draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
+                fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
+                organisation_kind=organisation_kind, by_agency_staff=staff,
+                stakeholder_category=StakeholderCategory.government if staff else user.stakeholder_category,
+                state=CommentState.visible, support_count=0, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["draft_id", "author_id", "fingerprint"],
+                                index_where=sa.text("state <> 'withdrawn'"))  # the index's own condition
+        .returning(Comment.id)
+    )
+    if inserted is None:
+        raise AlreadySent(own_comment_with(dbsession, draft, user, print_))
+    participation_changed(dbsession, draft.id)
+    return dbsession.get(Comment, inserted)
+
+
+def own_comment_with(dbsession, draft: Draft, user, print_: str) -> int | None:
+    """The id of the person's comment on the draft with this fingerprint (not withdrawn), if any."""
+    return dbsession.scalar(
         sa.select(Comment.id).where(Comment.draft_id == draft.id, Comment.author_id == user.id,
                                     Comment.fingerprint == print_, Comment.state != CommentState.withdrawn)
     )
-    if already is not None:
-        raise Refused(_("You have already sent this comment on this draft."))
-    comment = Comment(
-        draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
-        fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
-        organisation_kind=organisation_kind, stakeholder_category=user.stakeholder_category,
-        created_at=now, updated_at=now,
-    )
-    dbsession.add(comment)
-    dbsession.flush()
-    participation_changed(dbsession, draft.id)
-    return comment
 
 
 def edit_comment(request, comment: Comment, draft: Draft, body: str):
     ensure_accepting(draft, request.now)
     if body == comment.body:
         return
+    print_ = fingerprint(body)
+    same = own_comment_with(request.dbsession, draft, request.identity, print_)
+    if same is not None and same != comment.id:
+        raise Refused(_("You have already sent this comment on this draft."))
     comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
-    comment.body, comment.fingerprint, comment.updated_at = body, fingerprint(body), request.now
+    comment.body, comment.fingerprint, comment.updated_at = body, print_, request.now
     participation_changed(request.dbsession, draft.id)
 
 
@@ -167,7 +198,17 @@ def reports_on(dbsession, comment: Comment) -> list[tuple[str, datetime]]:
     ).all()
 
 
+def lock_comment(dbsession, comment: Comment):
+    """The comment's row, locked and read again: of moderators acting on it at once, each sees what the one
+    before did (SQLite's writers are serialised anyway)."""
+    dbsession.execute(sa.select(Comment.id).where(Comment.id == comment.id).with_for_update())
+    dbsession.refresh(comment, ["state", "hidden_category", "hidden_reason"])
+
+
 def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason, reason: str):
+    lock_comment(request.dbsession, comment)
+    if comment.state == CommentState.hidden:
+        raise Refused(_("This comment is already hidden."), status=409)
     before = comment.state
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.hidden, category, reason
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="hide", category=category, reason=reason,
@@ -178,6 +219,9 @@ def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason
 
 
 def restore_comment(request, comment: Comment, draft: Draft):
+    lock_comment(request.dbsession, comment)
+    if comment.state != CommentState.hidden:
+        raise Refused(_("This comment is not hidden (any more)."), status=409)
     before = {"state": comment.state, "category": comment.hidden_category, "reason": comment.hidden_reason}
     comment.state, comment.hidden_category, comment.hidden_reason = CommentState.visible, None, None
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
@@ -258,7 +302,7 @@ class CommentPage:
 LISTED_COLUMNS = (
     Comment.id, Comment.author_id, Comment.body, Comment.fingerprint, Comment.anonymous, Comment.organisation_name,
     Comment.state, Comment.hidden_category, Comment.hidden_reason, Comment.support_count, Comment.created_at,
-    Comment.updated_at, User.display_name.label("author_name"), ConsultedArticle.number.label("article_number"),
+    Comment.updated_at, Comment.by_agency_staff, User.display_name.label("author_name"), ConsultedArticle.number.label("article_number"),
 )
 
 
@@ -315,11 +359,20 @@ def comments_page(request, draft: Draft, article_id: int | None = None, sort: st
 
 
 def parse_cursor(text: str, sort: str):
+    """The (key, id) a next-page link carries; None without one, 400 for one that was tampered with."""
+    from eparticipation.inputs import not_a_number, parse_integer
+
+    if not text:
+        return None
     value, separator, comment_id = text.rpartition("_")
     try:
-        return (int(value) if sort == "supported" else datetime.fromisoformat(value)), int(comment_id)
+        key = parse_integer(value) if sort == "supported" else datetime.fromisoformat(value)
+        number = parse_integer(comment_id)
     except ValueError:
-        return None
+        key = number = None
+    if key is None or number is None:
+        raise not_a_number("after")
+    return key, number
 
 
 def personal_comments(dbsession, user) -> list[dict]:

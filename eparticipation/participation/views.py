@@ -5,13 +5,13 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
+from eparticipation import ratelimits
 from eparticipation.consultations import draft_url
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.participation import services
 from eparticipation.participation.models import (
     Comment,
-    CommentState,
     HidingReason,
     OrganisationKind,
     VoteChoice,
@@ -25,14 +25,16 @@ from eparticipation.participation.schemas import (
     HideSchema,
     ReportSchema,
 )
+from eparticipation.participation.security import abstains
 from eparticipation.permissions import Permissions
-from eparticipation.responses.schemas import DECISION_LABELS
-from eparticipation.responses.services import response_to
+from eparticipation.sections import page_sections
 
 
-def refusal(request, message, status=403):
-    """The rule's reason, as a page of its own."""
+def refusal(request, message, status=403, retry_after=None):
+    """The rule's reason, as a page of its own (saying when to come back, when sent too often)."""
     request.response.status_int = status
+    if retry_after is not None:
+        ratelimits.retry_after(request.response, retry_after)
     return render_to_response(
         "site/error.jinja2", {"title": _("Not accepted"), "message": message}, request=request, response=request.response
     )
@@ -52,9 +54,11 @@ class ParticipationForm(FormView):
             return refusal(self.request, refused.message, refused.status)
         return super().__call__()
 
-    def refuse(self, appstruct, message, status=400):
+    def refuse(self, appstruct, message, status=400, retry_after=None):
         """The form again, with what was typed and why it was not accepted."""
         self.request.response.status_int = status
+        if retry_after is not None:
+            ratelimits.retry_after(self.request.response, retry_after)
         form = self.form()
         return self.page(form.render(appstruct), error=message)
 
@@ -90,7 +94,11 @@ class CommentAddView(ParticipationForm):
                 organisation_kind=OrganisationKind(kind) if kind else None,
             )
         except services.Refused as refused:
-            return self.refuse(appstruct, refused.message, refused.status)
+            return self.refuse(appstruct, refused.message, refused.status, refused.retry_after)
+        except services.AlreadySent as already:
+            # The same text sent twice at once (a double click): the first is the one kept.
+            flash(self.request, _("Your comment had already been received; it is published once."))
+            return HTTPSeeOther(draft_url(self.request, draft, anchor=f"comment-{already.comment_id}"))
         flash(self.request, _("Your comment is published. Thank you."))
         return HTTPSeeOther(draft_url(self.request, draft, anchor=f"comment-{comment.id}"))
 
@@ -112,21 +120,9 @@ def comment_page(context, request):
         # A withdrawn comment's text stays with its author and those who answer for the consultation.
         "show_withdrawn": is_author or request.has_permission(Permissions.DraftHistory, draft),
         "draft_url": lambda *elements, anchor=None: draft_url(request, draft, *elements, anchor=anchor),
-        **comment_response(request, draft, context),
+        # Below the comment: the agency's response (responses/__init__.py), …
+        "sections": page_sections(request, "comment", context),
     }
-
-
-def comment_response(request, draft, comment) -> dict:
-    """The agency's response to the comment, for whoever may read responses (everyone once the outcome is
-    published; the agency and auditors before), with a link to its every wording for those who may see them."""
-    found = None
-    if request.has_permission(Permissions.ResponseView, draft):
-        found = response_to(request.dbsession, comment)
-    history_url = None
-    if found is not None and request.has_permission(Permissions.ResponseHistory, draft):
-        history_url = draft_url(request, draft, "responses", str(found[1]), "")
-    return {"response": found[0] if found else None, "response_history_url": history_url,
-            "decision_labels": DECISION_LABELS}
 
 
 @view_config(context=Comment, name="edit", renderer="participation/form.jinja2", permission=Permissions.CommentEdit)
@@ -139,7 +135,10 @@ class CommentEditView(ParticipationForm):
         return {"body": self.context.body}
 
     def save(self, appstruct):
-        services.edit_comment(self.request, self.context, self.draft, appstruct["body"])
+        try:
+            services.edit_comment(self.request, self.context, self.draft, appstruct["body"])
+        except services.Refused as refused:
+            return self.refuse(appstruct, refused.message, refused.status)
         flash(self.request, _("Your comment is saved; its earlier wording is kept."))
         return HTTPSeeOther(draft_url(self.request, self.draft, anchor=f"comment-{self.context.id}"))
 
@@ -149,7 +148,7 @@ def participation_action(request, draft, action, done_message, anchor):
     try:
         action()
     except services.Refused as refused:
-        return refusal(request, refused.message, refused.status)
+        return refusal(request, refused.message, refused.status, refused.retry_after)
     flash(request, done_message)
     return HTTPSeeOther(draft_url(request, draft, anchor=anchor))
 
@@ -164,8 +163,13 @@ def withdraw(context, request):
 @view_config(context=Comment, name="support", request_method="POST", permission=Permissions.CommentSupport)
 def support(context, request):
     draft = context.__parent__.draft
-    return participation_action(request, draft, lambda: services.support_comment(request, context, draft),
-                                _("You support this comment."), f"comment-{context.id}")
+
+    def limited_support():
+        services.limit(request, "support")
+        services.support_comment(request, context, draft)
+
+    return participation_action(request, draft, limited_support, _("You support this comment."),
+                                f"comment-{context.id}")
 
 
 @view_config(context=Comment, name="report", renderer="participation/form.jinja2",
@@ -180,6 +184,10 @@ class ReportView(ParticipationForm):
         return super().page(rendered_form, comment=self.context, **extra)
 
     def save(self, appstruct):
+        try:
+            services.limit(self.request, "report")
+        except services.Refused as refused:
+            return self.refuse(appstruct, refused.message, refused.status, refused.retry_after)
         services.report_comment(self.request, self.context, self.draft, appstruct["reason"])
         flash(self.request, _("Thank you: the moderators will look at this comment."))
         return HTTPSeeOther(draft_url(self.request, self.draft, anchor=f"comment-{self.context.id}"))
@@ -201,16 +209,24 @@ class HideView(FormView):
 
     def save(self, appstruct):
         draft = self.context.__parent__.draft
-        services.hide_comment(self.request, self.context, draft, HidingReason(appstruct["category"]), appstruct["reason"])
+        try:
+            services.hide_comment(self.request, self.context, draft, HidingReason(appstruct["category"]),
+                                  appstruct["reason"])
+        except services.Refused as refused:
+            # Another moderator hid it first: theirs is the reason shown, and the one recorded.
+            flash(self.request, refused.message, "")
+            return HTTPSeeOther(draft_url(self.request, draft, anchor=f"comment-{self.context.id}"))
         flash(self.request, _("The comment is hidden; its place says why."))
         return HTTPSeeOther(draft_url(self.request, self.context.__parent__.draft, anchor=f"comment-{self.context.id}"))
 
 
 @view_config(context=Comment, name="restore", request_method="POST", permission=Permissions.CommentModerate)
 def restore(context, request):
-    if context.state == CommentState.hidden:
+    try:
         services.restore_comment(request, context, context.__parent__.draft)
         flash(request, _("The comment is visible again."))
+    except services.Refused as refused:
+        flash(request, refused.message, "")
     return HTTPSeeOther(draft_url(request, context.__parent__.draft, anchor=f"comment-{context.id}"))
 
 
@@ -220,9 +236,14 @@ def vote(context, request):
     if choice not in VoteChoice.__members__:
         return refusal(request, _("Choose support, oppose or abstain."), status=400)
     return participation_action(
-        request, context.draft, lambda: services.cast_vote(request, context.draft, VoteChoice(choice)),
+        request, context.draft, lambda: limited_vote(request, context.draft, VoteChoice(choice)),
         _("Your vote is counted: ${choice}.", mapping={"choice": VOTE_LABELS[VoteChoice(choice)]}), "vote",
     )
+
+
+def limited_vote(request, draft, choice: VoteChoice):
+    services.limit(request, "vote")
+    services.cast_vote(request, draft, choice)
 
 
 @view_config(context=VoteBox, request_method="GET", renderer="json", permission=Permissions.DraftView)
@@ -253,6 +274,7 @@ def draft_participation(request, draft) -> dict:
     return {
         "shown": True,
         "accepting": draft.is_accepting(request.now),
+        "not_started": draft.state == State.consultation,
         "tally": summary.tally,
         "my_vote": summary.my_vote,
         "vote_labels": VOTE_LABELS,
@@ -265,5 +287,6 @@ def draft_participation(request, draft) -> dict:
         "can_vote": request.has_permission(Permissions.VoteCast, draft),
         "can_support": request.has_permission(Permissions.CommentSupport, draft),
         "can_moderate": can_moderate,
+        "staff_abstains": abstains(request, draft.agency_id),
         "hiding_labels": HIDING_LABELS,
     }

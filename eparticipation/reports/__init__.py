@@ -21,18 +21,44 @@ class DraftReport:
         return self._report
 
 
-def includeme(config):
-    from pyramid.settings import asbool
+def published_reports(agency, request, limit=20) -> dict:
+    """The agency page's section: its most recently published consultations, each with its public report."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
 
-    from eparticipation.consultations.models import register_draft_child
+    from eparticipation.consultations.models import Draft, State
+
+    drafts = request.dbsession.scalars(
+        sa.select(Draft).where(Draft.agency_id == agency.id, Draft.state == State.published)
+        .options(selectinload(Draft.texts))
+        .order_by(Draft.published_at.desc(), Draft.id.desc()).limit(limit)
+    ).all()
+    return {"published_reports": drafts}
+
+
+def includeme(config):
+    from eparticipation import settings as parse
+    from eparticipation.consultations.models import State
     from eparticipation.consultations.workflow import DraftTransitioned
+    from eparticipation.permissions import Permissions
     from eparticipation.reports.services import on_transition, report_is_finalised
 
     settings = config.get_settings()
-    settings["eparticipation.report.k"] = int(settings.get("eparticipation.report.k", 5))
-    settings["eparticipation.report.max_themes"] = int(settings.get("eparticipation.report.max_themes", 8))
+    parse.integer(settings, "eparticipation.report.k", 5)
+    parse.integer(settings, "eparticipation.report.max_themes", 8)
     # On PostgreSQL the longest statistics statement runs on a second connection (statistics.alongside).
-    settings["eparticipation.report.concurrent"] = asbool(settings.get("eparticipation.report.concurrent", True))
-    register_draft_child("report", DraftReport)
+    parse.boolean(settings, "eparticipation.report.concurrent", True)
+    # The themes' numerical libraries are the report worker's: web processes need not load them.
+    config.scan(ignore=["eparticipation.reports.themes"])
+    config.include("eparticipation.sections")
+    config.add_draft_child("report", DraftReport)
+    # The report's link on the draft page: among the staff's actions once closed, beside the outcome once published.
+    config.add_draft_section("report", "reports/draft_link.jinja2", slot="actions", order=20,
+                             permission=Permissions.ReportView, states=(State.closed,))
+    config.add_draft_section("report-published", "reports/draft_link.jinja2", slot="outcome", order=20,
+                             permission=Permissions.ReportView, states=(State.published,))
+    # The agency page: its most recently published consultations' reports.
+    config.add_agency_section("published-reports", "reports/agency_section.jinja2", order=20,
+                              data=published_reports)
     config.add_workflow_guard("publish", report_is_finalised)
     config.add_subscriber(on_transition, DraftTransitioned)

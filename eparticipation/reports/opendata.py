@@ -1,9 +1,6 @@
 """Open data of a report: the aggregate tables (CSV, long format) and the public comments with their responses
 (CSV and JSON). Nothing personal beyond the public display name (or "anonymous")."""
 
-import csv
-import io
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -52,15 +49,6 @@ def codebook(statistics: dict, words) -> list[dict]:
                         for key in table["column_keys"]},
         })
     return book
-
-
-def csv_text(header: list[str], rows) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # spreadsheet programs then read the Persian text as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def public_comments(dbsession, draft: Draft):

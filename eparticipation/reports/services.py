@@ -3,8 +3,10 @@ worker, curated and finalised by the editors, frozen when the outcome is publish
 
 import logging
 import time
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from eparticipation.clock import get_clock
 from eparticipation.consultations.models import Draft, State
@@ -41,8 +43,9 @@ def request_build(dbsession, draft: Draft, now, user_id: int | None = None) -> R
     return report
 
 
-def build(session, registry, report: Report):
-    """Compute the statistics and propose the themes, in the worker's transaction."""
+def build(session, registry, report: Report, snapshot: str | None = None):
+    """Compute the statistics and propose the themes, in the worker's transaction. `snapshot`: that
+    transaction's exported snapshot, for the statistics' second connection (see ReportBuilder.build_one)."""
     from eparticipation.reports.statistics import build_statistics
     from eparticipation.reports.themes import comments_for_themes, propose_themes
 
@@ -50,7 +53,7 @@ def build(session, registry, report: Report):
     started = time.monotonic()
     settings = registry.settings
     statistics = build_statistics(session, draft, k=settings["eparticipation.report.k"], now=get_clock(registry).now(),
-                                  concurrent=settings["eparticipation.report.concurrent"])
+                                  concurrent=settings["eparticipation.report.concurrent"], snapshot=snapshot)
     proposed = propose_themes(comments_for_themes(session, draft),
                               max_themes=registry.settings["eparticipation.report.max_themes"])
     curated = {theme.key: theme for theme in report.themes}
@@ -73,39 +76,106 @@ def build(session, registry, report: Report):
     report.last_error = None
 
 
+@dataclass(frozen=True)
+class Built:
+    """What the worker did with one report: built it (ready) or failed, with the error it recorded."""
+
+    report_id: int
+    draft_id: int
+    status: ReportStatus
+    attempts: int
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == ReportStatus.failed
+
+
+# How often a worker looks again for a report when another worker's commit made its claim fail to serialise.
+CLAIM_TRIES = 5
+
+
 class ReportBuilder:
     """What the report worker does: claim the oldest queued report (FOR UPDATE SKIP LOCKED, so any number of
-    workers share the queue), build it, commit; a failure is recorded and the report marked failed."""
+    workers share the queue), build it, commit; a failure is recorded and the report marked failed, in the
+    same transaction, so the claim holds until the outcome is stored."""
 
     def __init__(self, registry, session_factory=None):
         self.registry = registry
         self.session_factory = session_factory or registry["dbsession_factory"]
 
-    def build_one(self) -> bool:
-        with self.session_factory() as session:
-            report = session.scalars(
-                sa.select(Report).where(Report.status == ReportStatus.queued)
-                .order_by(Report.requested_at, Report.id).limit(1).with_for_update(skip_locked=True)
-            ).first()
-            if report is None:
-                session.rollback()
-                return False
-            report.attempts += 1
-            try:
-                with session.begin_nested():
-                    build(session, self.registry, report)
-            except Exception as error:  # noqa: BLE001 - one draft's failure must not stop the others
-                log.exception("report of draft %s: build failed", report.draft_id)
-                report.status = ReportStatus.failed
-                report.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX]
-            session.commit()
-            return True
+    def build_one(self) -> Built | None:
+        """Build the oldest queued report; None when nothing is queued."""
+        for tries_left in reversed(range(CLAIM_TRIES)):
+            with self.session_factory() as session:
+                concurrent = self.begin(session)
+                try:
+                    report = self.claim(session)
+                except OperationalError as error:
+                    if tries_left and sqlstate(error) == SERIALIZATION_FAILURE:
+                        continue  # leaving the session rolls its transaction back
+                    raise
+                if report is None:
+                    session.rollback()
+                    return None
+                return self.build_claimed(session, report, concurrent)
+        raise AssertionError("unreachable")  # the last try re-raises
 
-    def drain(self) -> int:
-        built = 0
-        while self.build_one():
-            built += 1
+    def begin(self, session) -> bool:
+        """Open the worker's transaction; whether the statistics' second connection shares its snapshot. On
+        PostgreSQL it is then REPEATABLE READ: every statement of it reads the moment its first one did, which
+        is the moment the second connection imports. (A worker's claim can then fail to serialise when another
+        worker's commit changed the row after that moment; build_one looks again.)"""
+        if not self.registry.settings["eparticipation.report.concurrent"]:
+            return False
+        if session.get_bind().dialect.name != "postgresql":
+            return False
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return True
+
+    @staticmethod
+    def claim(session) -> Report | None:
+        return session.scalars(
+            sa.select(Report).where(Report.status == ReportStatus.queued)
+            .order_by(Report.requested_at, Report.id).limit(1).with_for_update(skip_locked=True)
+        ).first()
+
+    def build_claimed(self, session, report: Report, concurrent: bool) -> Built:
+        from eparticipation.reports.statistics import export_snapshot
+
+        report.attempts += 1
+        # PostgreSQL exports no snapshot from a subtransaction: export it here, before the savepoint that lets
+        # a failure be undone and recorded while the claimed row stays locked.
+        snapshot = export_snapshot(session) if concurrent else None
+        error_text = None
+        try:
+            with session.begin_nested():
+                build(session, self.registry, report, snapshot=snapshot)
+        except Exception as error:  # noqa: BLE001 - one draft's failure must not stop the others
+            error_text = f"{type(error).__name__}: {error}"[:ERROR_MAX]
+            log.exception("report %s of draft %s: build failed (attempt %s)", report.id, report.draft_id,
+                          report.attempts)
+            report.status = ReportStatus.failed
+            report.last_error = error_text
+        else:
+            log.info("report %s of draft %s: ready in %s ms", report.id, report.draft_id, report.build_ms)
+        built = Built(report.id, report.draft_id, report.status, report.attempts, error_text)
+        session.commit()
         return built
+
+    def drain(self) -> list[Built]:
+        """Build every queued report, one after the other; what became of each."""
+        outcomes = []
+        while (outcome := self.build_one()) is not None:
+            outcomes.append(outcome)
+        return outcomes
+
+
+SERIALIZATION_FAILURE = "40001"
+
+
+def sqlstate(error: OperationalError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
 
 
 # --- the editors' curation ----------------------------------------------------------------------------

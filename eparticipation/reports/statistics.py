@@ -46,7 +46,9 @@ Rows and their keys:
     decision               accepted, partially_accepted, rejected, noted
 
 Tables, in this order; D is each of the four demographic dimensions in turn (stakeholder_category,
-age_band, gender, province), and the people are counted by their profile now, their age at closing:
+age_band, gender, province), and the people are counted by their profile now, their age at closing (the
+draft's agency's own editors and coordinators, where the site lets them take part, in the category
+government whatever their profile says; their comments carry it too):
     participants_by_D × 4     columns "measure": ["participants"]
     comments_by_D × 4         columns "comment_target": ["draft", "article"] (visible comments on the whole
                               draft, on an article; by the category stored on the comment, what the author
@@ -92,7 +94,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from eparticipation.accounts.models import StakeholderCategory, User
+from eparticipation.accounts.models import Role, RoleGrant, StakeholderCategory, User
 from eparticipation.consultations.models import ConsultedArticle, Draft, State
 from eparticipation.db import utcnow
 from eparticipation.feedback.models import Service, ServiceRating
@@ -117,15 +119,17 @@ COMMENT_TARGETS = ("draft", "article")
 
 
 def build_statistics(dbsession, draft: Draft, *, k: int = 5, now: datetime | None = None,
-                     concurrent: bool = False) -> dict:
+                     concurrent: bool = False, snapshot: str | None = None) -> dict:
     """The report's statistics for `draft`; the module's docstring gives the exact shape.
 
     `concurrent` (the report worker's choice): on PostgreSQL, the participants' statement, the longest, runs
-    on a second connection at the same time as the others, reading the same snapshot (exported by this
-    transaction), so the numbers are those of one moment. That connection cannot see this transaction's own
-    uncommitted rows: only for a caller whose data is committed (the worker; not a test's open transaction)."""
+    on a second connection at the same time as the others, reading this transaction's snapshot: `snapshot`,
+    exported by `export_snapshot` before any savepoint, or exported here (which PostgreSQL refuses inside a
+    savepoint). The numbers are those of one moment when this transaction is REPEATABLE READ, as the worker's
+    is. That connection cannot see this transaction's own uncommitted rows: only for a caller whose data is
+    committed (the worker; not a test's open transaction)."""
     with room_to_aggregate(dbsession):
-        return statistics_of(dbsession, draft, k, now or utcnow(), concurrent)
+        return statistics_of(dbsession, draft, k, now or utcnow(), concurrent, snapshot)
 
 
 @contextmanager
@@ -149,10 +153,23 @@ def room_to_aggregate(dbsession):
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
 
 
+def export_snapshot(dbsession) -> str | None:
+    """This transaction's snapshot, for a second connection to read the same moment (PostgreSQL only; None
+    elsewhere). PostgreSQL exports none from a subtransaction: call it before any savepoint. It stays valid
+    until this transaction ends."""
+    if dbsession.get_bind().dialect.name != "postgresql":
+        return None
+    snapshot = dbsession.scalar(sa.text("SELECT pg_export_snapshot()"))
+    if not SNAPSHOT_ID.match(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    return snapshot
+
+
 @contextmanager
-def alongside(dbsession, concurrent: bool, work: Callable, *args):
+def alongside(dbsession, concurrent: bool, work: Callable, *args, snapshot: str | None = None):
     """Run `work(session, *args)` on a second connection while the block runs, on this transaction's
-    snapshot (PostgreSQL and `concurrent` only); otherwise right here, before the block. Yields a future."""
+    snapshot (`snapshot`, or one exported now; PostgreSQL and `concurrent` only); otherwise right here,
+    before the block. Yields a future."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     if not concurrent or dbsession.get_bind().dialect.name != "postgresql":
@@ -160,8 +177,9 @@ def alongside(dbsession, concurrent: bool, work: Callable, *args):
         done.set_result(work(dbsession, *args))
         yield done
         return
-    snapshot = dbsession.scalar(sa.text("SELECT pg_export_snapshot()"))
-    if not SNAPSHOT_ID.match(snapshot):
+    if snapshot is None:
+        snapshot = export_snapshot(dbsession)
+    elif not SNAPSHOT_ID.match(snapshot):
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     engine = dbsession.get_bind().engine
 
@@ -179,9 +197,11 @@ def alongside(dbsession, concurrent: bool, work: Callable, *args):
         future.result()  # the exporting transaction must outlive the import: wait before leaving
 
 
-def statistics_of(dbsession, draft: Draft, k: int, now: datetime, concurrent: bool = False) -> dict:
+def statistics_of(dbsession, draft: Draft, k: int, now: datetime, concurrent: bool = False,
+                  snapshot: str | None = None) -> dict:
     reference_year = (draft.closes_at or now).year
-    with alongside(dbsession, concurrent, participant_tables, draft, reference_year) as participants:
+    with alongside(dbsession, concurrent, participant_tables, draft, reference_year,
+                   snapshot=snapshot) as participants:
         articles = article_rows(dbsession, draft)
         tables = comment_tables(dbsession, draft, reference_year)
         tables.append(ratings_table(dbsession, draft, k))
@@ -349,8 +369,14 @@ def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[li
         .join(Survey, Survey.id == Submission.survey_id).where(Survey.draft_id == draft.id)
         .subquery()
     )
+    # The agency's own editors and coordinators (on a site that lets them take part) are government employees
+    # here, whatever their profile says.
+    staff = sa.select(RoleGrant.user_id).where(RoleGrant.agency_id == draft.agency_id,
+                                               RoleGrant.role.in_([Role.editor, Role.coordinator]))
+    category = sa.case((User.id.in_(staff), sa.literal_column(f"'{StakeholderCategory.government.value}'")),
+                       else_=raw(User.stakeholder_category))
     profile = (
-        sa.select(raw(User.stakeholder_category).label("category"), age_band(reference_year).label("age_band"),
+        sa.select(category.label("category"), age_band(reference_year).label("age_band"),
                   raw(User.gender).label("gender"), User.residence, raw(Vote.choice).label("choice"),
                   authors.c.user_id.is_not(None).label("commented"),
                   sa.func.coalesce(supporters.c.supports, 0).label("supports"))

@@ -1,25 +1,29 @@
 """/consultations/<id>/report/: the report page, the editors' actions (rebuild, curate, finalise), the PDF and
-the open data downloads."""
+the open data downloads; /admin/reports: the reports waiting for the worker and those that failed."""
 
 import json
 
 import colander
 import deform
 import sqlalchemy as sa
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response as WebResponse
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 
 from eparticipation import i18n
+from eparticipation.agencies.models import Agency
 from eparticipation.audit import record
 from eparticipation.consultations import draft_url
+from eparticipation.consultations.models import Draft
 from eparticipation.consultations.views import presentation
-from eparticipation.forms import CSRFSchema, FormView, length, strip_text
+from eparticipation.exports import csv_text
+from eparticipation.forms import CSRFSchema, FormView, chosen_id, length, strip_text
 from eparticipation.i18n import LANGUAGE_LABELS, _, flash, localize_digits, translate
+from eparticipation.inputs import integers_param
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
 from eparticipation.reports import DraftReport, opendata, services
-from eparticipation.reports.models import THEME_NAME_MAX, ReportStatus
+from eparticipation.reports.models import THEME_NAME_MAX, Report, ReportStatus
 from eparticipation.reports.presentation import (
     DIMENSION_LABELS,
     MEASURE_LABELS,
@@ -28,6 +32,7 @@ from eparticipation.reports.presentation import (
     label,
     table_title,
 )
+from eparticipation.resources import AdminArea
 
 SUMMARY_MAX = 20000
 
@@ -130,6 +135,9 @@ def page_data(request, context: DraftReport) -> dict:
         "summary": ((report.summary or {}).get(request.locale_name) or next(iter((report.summary or {}).values()), ""))
         if report is not None else "",
         "can_edit": request.has_permission(Permissions.ReportEdit, context) and (report is None or report.frozen_at is None),
+        # What went wrong is for the agency's editors, who can build it again (and the administrators).
+        "failure": report if report is not None and report.status == ReportStatus.failed
+        and request.has_permission(Permissions.ReportEdit, context) else None,
         "problems": services.finalise_problems(report, languages),
         "report_url": lambda *elements, **query: report_url(request, context, *elements, **query),
     }
@@ -143,14 +151,24 @@ def report_page(context, request):
 
 @view_config(context=DraftReport, name="rebuild", request_method="POST", permission=Permissions.ReportEdit)
 def rebuild(context, request):
-    try:
-        services.request_build(request.dbsession, context.draft, request.now, request.identity.id)
-    except services.Refused as refusal:
-        flash(request, refusal.message, "danger")
-    else:
-        record(request, "report.rebuild", context.draft, draft=context.draft, object_type="Report")
+    if ask_again(request, context.draft):
         flash(request, _("The report will be built again in a moment; its numbers are then as of now."))
     return HTTPSeeOther(request.resource_url(context))
+
+
+def ask_again(request, draft) -> bool:
+    """Queue the draft's report again, audited with what it was (a failure's error included); False, with the
+    reason flashed, when it can no longer change."""
+    previous = services.report_of(request.dbsession, draft)
+    before = ({"status": previous.status.value, "attempts": previous.attempts, "last_error": previous.last_error}
+              if previous is not None else None)
+    try:
+        report = services.request_build(request.dbsession, draft, request.now, request.identity.id)
+    except services.Refused as refusal:
+        flash(request, refusal.message, "danger")
+        return False
+    record(request, "report.rebuild", report, draft=draft, before=before)
+    return True
 
 
 @view_config(context=DraftReport, name="finalise", request_method="POST", permission=Permissions.ReportEdit)
@@ -174,7 +192,7 @@ def merge(context, request):
     report = context.report
     if report is None or report.frozen_at is not None or report.status != ReportStatus.ready:
         raise HTTPNotFound()
-    ids = [int(v) for v in request.POST.getall("theme") if v.isascii() and v.isdigit()]
+    ids = integers_param(request.POST, "theme")
     try:
         target = services.merge_themes(report, ids)
     except services.Refused as refusal:
@@ -265,6 +283,88 @@ class CurateView(FormView):
         return HTTPSeeOther(self.request.resource_url(self.context))
 
 
+# --- the administrators' view of the queue -----------------------------------------------------------------
+
+REPORTS_LISTED = 100
+
+
+def waiting_for(request, since) -> str:
+    """How long ago, roughly: "12 min", "5 h", "3 days"."""
+    minutes = max(0, int((request.now - since).total_seconds() // 60))
+    if minutes < 60:
+        return translate(request, _("${count} min", mapping={"count": minutes}))
+    if minutes < 48 * 60:
+        return translate(request, _("${count} h", mapping={"count": minutes // 60}))
+    return translate(request, _("${count} days", mapping={"count": minutes // (24 * 60)}))
+
+
+@view_defaults(context=AdminArea, name="reports", renderer="reports/queue.jinja2",
+               permission=Permissions.AdminReports)
+class ReportQueueViews:
+    """/admin/reports: the reports waiting for the worker, oldest first (the order it takes them), and those
+    whose build failed, with their error; a failed one (or all of them) can be built again."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def listed(self, status: ReportStatus, order):
+        return self.request.dbsession.execute(
+            sa.select(Report, Draft).join(Draft, Draft.id == Report.draft_id)
+            .where(Report.status == status).order_by(*order).limit(REPORTS_LISTED)
+        ).all()
+
+    @view_config(request_method="GET")
+    def show(self):
+        request = self.request
+        counts = dict(request.dbsession.execute(
+            sa.select(Report.status, sa.func.count()).group_by(Report.status)).all())
+        failed = self.listed(ReportStatus.failed, (Report.requested_at.desc(), Report.id.desc()))
+        queued = self.listed(ReportStatus.queued, (Report.requested_at, Report.id))
+        agency_ids = {draft.agency_id for _, draft in failed + queued}
+        agencies = {agency.id: agency for agency in request.dbsession.scalars(
+            sa.select(Agency).where(Agency.id.in_(agency_ids)))} if agency_ids else {}
+
+        def rows(found):
+            return [{"report": report, "draft": draft, "agency": agencies.get(draft.agency_id),
+                     "age": waiting_for(request, report.requested_at),
+                     "url": draft_url(request, draft, "report", "")} for report, draft in found]
+
+        return {
+            "counts": {status: counts.get(status, 0) for status in ReportStatus},
+            "status_labels": STATUS_LABELS,
+            "failed": rows(failed),
+            "queued": rows(queued),
+            "listed": REPORTS_LISTED,
+        }
+
+    @view_config(request_method="POST")
+    def rebuild(self):
+        """Queue one failed report (`rebuild` = its id) or every failed one (`rebuild_all`) again."""
+        request = self.request
+        query = sa.select(Report).where(Report.status == ReportStatus.failed).order_by(Report.id)
+        if "rebuild_all" not in request.POST:
+            report_id = chosen_id(request, "rebuild")
+            if report_id is None:
+                raise HTTPBadRequest(request.localizer.translate(_("Choose a report to build again.")))
+            query = query.where(Report.id == report_id)
+        failed = request.dbsession.scalars(query.with_for_update()).all()
+        drafts = [request.dbsession.get(Draft, report.draft_id) for report in failed]
+        count = sum(ask_again(request, draft) for draft in drafts)
+        if failed or "rebuild_all" in request.POST:
+            flash(request, _("${count} reports will be built again.", mapping={"count": count}))
+        else:
+            flash(request, _("That report is no longer failed: it was already asked for again."), "danger")
+        return HTTPSeeOther(request.resource_url(self.context, "reports"))
+
+
+STATUS_LABELS = {
+    ReportStatus.queued: _("Waiting for the worker"),
+    ReportStatus.ready: _("Built"),
+    ReportStatus.failed: _("Failed"),
+}
+
+
 # --- downloads ---------------------------------------------------------------------------------------------
 
 
@@ -317,7 +417,7 @@ def tables_csv(context, request):
     report = ready_report(context)
     draft = context.draft
     words = bilingual_words(request.registry, draft, agency_services(request, draft))
-    text = opendata.csv_text(opendata.TABLE_FIELDS, opendata.table_rows(report.statistics, words))
+    text = csv_text(opendata.TABLE_FIELDS, opendata.table_rows(report.statistics, words))
     return download(text.encode("utf-8"), "text/csv", f"report-{context.draft.id}-tables.csv")
 
 
@@ -326,7 +426,7 @@ def comments_csv(context, request):
     ready_report(context)
     rows = ([row[field] for field in opendata.COMMENT_FIELDS]
             for row in opendata.public_comments(request.dbsession, context.draft))
-    text = opendata.csv_text(opendata.COMMENT_FIELDS, rows)
+    text = csv_text(opendata.COMMENT_FIELDS, rows)
     return download(text.encode("utf-8"), "text/csv", f"report-{context.draft.id}-comments.csv")
 
 

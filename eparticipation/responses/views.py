@@ -8,8 +8,9 @@ from pyramid.view import view_config
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.models import Draft, State
 from eparticipation.consultations.views import presentation
-from eparticipation.forms import FormView
+from eparticipation.forms import FormView, keyset_param
 from eparticipation.i18n import _, flash
+from eparticipation.inputs import integer_param, integers_param
 from eparticipation.participation.schemas import HIDING_LABELS
 from eparticipation.permissions import Permissions
 from eparticipation.responses import services
@@ -18,18 +19,13 @@ from eparticipation.responses.resources import ResponseContainer
 from eparticipation.responses.schemas import DECISION_LABELS, ResponseSchema
 
 
-def positive_int(text) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
-
-
 def work_filters(params) -> services.WorkFilters:
     return services.WorkFilters(
         article=(params.get("article") or "").strip()[:20],
         campaign=params.get("campaign") == "1",
         q=(params.get("q") or "").strip()[:200],
         unanswered=params.get("all") != "1",
-        after=positive_int(params.get("after")),
+        after=integer_param(params, "after"),
     )
 
 
@@ -54,7 +50,7 @@ class WorkView(FormView):
         return self.context.draft
 
     def chosen(self) -> list[int]:
-        return [i for i in (positive_int(v) for v in self.request.POST.getall("comment")) if i]
+        return integers_param(self.request.POST, "comment")
 
     def page(self, rendered_form, choice_error=None, **extra):
         request, draft = self.request, self.draft
@@ -152,7 +148,7 @@ def outcome(context, request):
     article = (request.params.get("article") or "").strip()[:20]
     mine = request.params.get("mine") == "1" and request.identity is not None
     rows, next_after = services.outcome_page(request.dbsession, context, article,
-                                             positive_int(request.params.get("after")),
+                                             keyset_param(request, "after"),
                                              author_id=request.identity.id if mine else None)
     return {
         "mine": mine,

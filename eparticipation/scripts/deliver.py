@@ -3,16 +3,22 @@
     eparticipation-deliver production.ini            keep delivering; sleep while nothing is due
     eparticipation-deliver production.ini --once     deliver what is due now, then exit (e.g. from cron)
 
-Run as many copies as needed, on as many machines: they never send the same message twice (delivery.py).
+Run as many copies as needed, on as many machines: they never claim the same message, and a message whose
+worker died while sending it is not sent again but waits, uncertain, for an administrator (delivery.py).
+
+`--once` prints how many messages were sent, failed (to be tried again), went dead and became uncertain, and
+exits with status 1 when any message went dead or became uncertain during the run (0 otherwise), so that cron
+or a CI stage notices.
 """
 
 import argparse
 import logging
 import threading
 
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.paster import setup_logging
 
-from eparticipation.messaging.delivery import Deliverer
+from eparticipation.messaging.delivery import Deliverer, Outcome
+from eparticipation.scripts import bootstrap
 from eparticipation.scripts.worker import keep_working, stop_on_signals
 
 log = logging.getLogger("eparticipation.messaging.worker")
@@ -31,12 +37,21 @@ def main(argv=None):
     with bootstrap(args.config_uri) as env:
         deliverer = Deliverer(env["registry"])
         if args.once:
-            print(f"Tried {deliverer.drain(args.batch)} message(s).")
-            return
+            deliverer.drain(args.batch)
+            print(summary(deliverer.outcomes))
+            return 1 if deliverer.outcomes[Outcome.dead] or deliverer.outcomes[Outcome.uncertain] else 0
         stop = stop_on_signals()
         log.info("delivering; channels: %s", ", ".join(deliverer.adapters) or "none")
         keep_delivering(deliverer, args.batch, stop)
         log.info("stopped")
+
+
+def summary(outcomes) -> str:
+    line = (f"Sent {outcomes[Outcome.sent]}, failed {outcomes[Outcome.retrying]} (to be tried again), "
+            f"dead {outcomes[Outcome.dead]}, uncertain {outcomes[Outcome.uncertain]} (awaiting an administrator).")
+    if outcomes[Outcome.superseded]:
+        line += f" {outcomes[Outcome.superseded]} decided on by an administrator while being sent."
+    return line
 
 
 def keep_delivering(deliverer, batch: int, stop: threading.Event):
@@ -45,4 +60,4 @@ def keep_delivering(deliverer, batch: int, stop: threading.Event):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

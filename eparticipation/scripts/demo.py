@@ -20,19 +20,21 @@ from importlib.resources import files
 import sqlalchemy as sa
 import transaction
 from persiantools.jdatetime import JalaliDate
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.paster import setup_logging
 from pyramid.request import Request
 from pyramid.scripting import prepare
-from pyramid.security import remember
+from pyramid.security import forget, remember
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eparticipation.accounts.models import (
     Gender,
     Role,
     RoleGrant,
+    SecondFactor,
     StakeholderCategory,
     User,
 )
+from eparticipation.accounts.second_factor import encrypt_secret, mark_authenticated
 from eparticipation.accounts.services import hash_password
 from eparticipation.agencies.models import Agency, Unit, UnitKind
 from eparticipation.clock import FrozenClock
@@ -44,11 +46,12 @@ from eparticipation.consultations.models import (
     DraftText,
     State,
 )
-from eparticipation.db import get_tm_session
+from eparticipation.db import get_tm_session, utcnow
 from eparticipation.feedback.models import Service, ServiceContainer, ServiceRating, rating_period
 from eparticipation.feedback.services import rating_this_month
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
 from eparticipation.i18n import DISPLAY_TIMEZONE
+from eparticipation.mounting import locate
 from eparticipation.participation import services as participation
 from eparticipation.participation.models import (
     COMMENT_MAX,
@@ -66,10 +69,14 @@ from eparticipation.reports.models import ReportStatus
 from eparticipation.responses import services as responses
 from eparticipation.responses.models import Decision, Response
 from eparticipation.responses.subscribers import announce_outcome
+from eparticipation.scripts import bootstrap
 from eparticipation.surveys import services as surveys
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
 DEMO_PASSWORD = "demo-pass-1405"
+# Staff sign in with a second factor: every demo staff account has an authenticator app set up with this secret
+# (in the README, to add to an app once), and `eparticipation-demo-code` prints its current code too.
+DEMO_TOTP_SECRET = "DEMOSTAFFDEMOSTAFFDEMOSTAFFDEMO2"
 
 AGENCIES = [
     # code, Persian name, English name, parent code
@@ -460,12 +467,22 @@ def ensure_agencies(dbsession) -> dict[str, Agency]:
 
 
 def ensure_user(dbsession, email, display_name, password_hash, **profile) -> User:
+    """A demo account, its address counted as confirmed (the demo's addresses receive no mail)."""
     user = dbsession.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, display_name=display_name, password_hash=password_hash, **profile)
+        user = User(email=email, display_name=display_name, password_hash=password_hash,
+                    email_verified_at=utcnow(), **profile)
         dbsession.add(user)
         dbsession.flush()
     return user
+
+
+def enrol_demo_staff(user: User, settings):
+    """The demo's authenticator secret, unless the account has a second factor already."""
+    if user.second_factor is None:
+        user.second_factor = SecondFactor(
+            secret=encrypt_secret(settings, DEMO_TOTP_SECRET), enrolled_at=utcnow()
+        )
 
 
 def citizen_profile(rng: random.Random) -> dict:
@@ -497,11 +514,16 @@ def request_at(registry, dbsession, at: datetime, user: User | None = None):
     request = env["request"]
     request.environ["app.dbsession"] = dbsession  # before anything reads the reified request.dbsession
     request.root = env["root"]  # as traversal sets it, for the links that messages carry
+    locate(request)  # inside a host, the package's Root under the prefix
     try:
         if user is not None:
             remember(request, user.id)
+            # Staff act as if signed in with their code: their roles count only then.
+            mark_authenticated(request, user, second_factor=user.second_factor is not None)
         yield request
     finally:
+        if user is not None:
+            forget(request)  # its session row: the demo's people have no browser signed in
         env["closer"]()
 
 
@@ -1273,6 +1295,8 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
         agency_id = agencies[agency_code].id if agency_code else None
         if not user.has_role(role, agency_id):
             user.grants.append(RoleGrant(role=role, agency_id=agency_id))
+        if registry is not None:
+            enrol_demo_staff(user, registry.settings)
     rng = random.Random(1405)  # the same demo every time
     for number, name in enumerate(CITIZEN_NAMES, start=1):
         profile = citizen_profile(rng)
@@ -1306,6 +1330,8 @@ def main(argv=None):
                                         for what in PARTICIPATION if counts[what])
         print(f"Demo participation added: {added_participation}.")
     print(f"Demo content is loaded ({len(added)} draft(s) added). Every demo account's password: {DEMO_PASSWORD}")
+    print(f"Demo staff also type a code: from an authenticator app with the key {DEMO_TOTP_SECRET}, or printed by "
+          f"`eparticipation-demo-code {args.config_uri} EMAIL`.")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,18 @@
-"""The clock's tick, for cron (e.g. every five minutes): closes every consultation whose end has passed.
+"""The clock's tick, for cron (e.g. every five minutes): closes every consultation whose end has passed, and
+deletes the rate counters whose windows have ended, the sessions that are over and the one-time links that ended a
+month ago.
 
     eparticipation-tick production.ini
 """
 
 import argparse
 
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.paster import setup_logging
 
+from eparticipation import ratelimits
+from eparticipation.accounts import sessions, tokens
 from eparticipation.consultations.services import tick
+from eparticipation.scripts import bootstrap
 
 
 def main(argv=None):
@@ -20,7 +25,13 @@ def main(argv=None):
         with request.tm:
             closed = tick(request)
             names = ", ".join(str(draft.id) for draft in closed) or "none"
+            forgotten = ratelimits.forget_ended(request.dbsession, request.registry.settings, request.now)
+            ended = sessions.forget_ended(request.dbsession, request.registry.settings, request.now)
+            links = tokens.forget_ended(request.dbsession, request.now)
     print(f"Closed {len(closed)} consultation(s) whose end had passed: {names}")
+    print(f"Deleted {forgotten} rate counter(s) whose window had ended")
+    print(f"Deleted {ended} session(s) past their idle timeout or lifetime")
+    print(f"Deleted {links} one-time link(s) that ended over a month ago")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,5 @@
+"""The home page and the error pages."""
+
+
+def includeme(config):
+    config.scan()

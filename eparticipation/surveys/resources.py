@@ -1,12 +1,13 @@
 """/consultations/<id>/survey/ and /consultations/<id>/survey/questions/<question id>/.
 
-The survey is a child of its draft (register_draft_child), so it inherits the draft's ACL: SurveyDesign
+The survey is a child of its draft (config.add_draft_child), so it inherits the draft's ACL: SurveyDesign
 exists only while the draft is a draft, SurveyAnswer only during the consultation."""
 
 import sqlalchemy as sa
 from pyramid.decorator import reify
 from sqlalchemy.orm import object_session, selectinload
 
+from eparticipation.resources import path_number
 from eparticipation.surveys.models import Question, Survey
 
 
@@ -55,9 +56,8 @@ class QuestionContainer:
         return self.survey_resource.draft
 
     def __getitem__(self, name):
-        if not (name.isascii() and name.isdigit()):
-            raise KeyError(name)
-        question = next((q for q in self.survey_resource.questions if q.id == int(name)), None)
+        number = path_number(name)
+        question = next((q for q in self.survey_resource.questions if q.id == number), None)
         if question is None:
             raise KeyError(name)
         question.__name__, question.__parent__ = name, self

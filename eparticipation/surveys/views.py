@@ -17,10 +17,12 @@ from pyramid.decorator import reify
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from eparticipation import ratelimits
 from eparticipation.audit import record
 from eparticipation.consultations.models import State
 from eparticipation.forms import FormView, keyset_param
 from eparticipation.i18n import _, flash
+from eparticipation.participation.services import Refused, limit
 from eparticipation.permissions import Permissions
 from eparticipation.surveys import services
 from eparticipation.surveys.models import Question, QuestionKind, Survey
@@ -80,13 +82,20 @@ class AnswerView(FormView):
         return super().__call__()
 
     def save(self, appstruct):
+        try:
+            limit(self.request, "survey")
+        except Refused as refused:
+            # The form again, as it was filled in, with the reason and when to come back.
+            ratelimits.retry_after(self.request.response, refused.retry_after)
+            return self.page(self.form().render(appstruct), message=refused.message)
         services.save_submission(self.request, self.context.survey,
                                  answers_from_form(self.context.questions, appstruct))
         flash(self.request, _("Thank you: your answers are saved. You can revise them until the consultation closes."))
         return HTTPSeeOther(services.survey_url(self.request, self.context.draft))
 
     def page(self, rendered_form, **extra):
-        return super().page(rendered_form, message=None, preview=False, submission=self.submission,
+        extra.setdefault("message", None)
+        return super().page(rendered_form, preview=False, submission=self.submission,
                             **presentation(self.request, self.context.draft), **extra)
 
 

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from ..factories import TEST_SESSION_SECRET
+
 if TYPE_CHECKING:
     from .seed import SeededDrafts
 
@@ -84,7 +86,8 @@ def live_settings(tmp_path_factory):
         "pyramid.default_locale_name": "fa",
         "eparticipation.locale_dir": str(PROJECT / "locale"),
         "eparticipation.available_languages": "fa en",
-        "eparticipation.session_secret": "browser-secret-browser-secret-browser",
+        # make_user (seed.py) stores the staff's second factors under the key derived from this one.
+        "eparticipation.session_secret": TEST_SESSION_SECRET,
         "eparticipation.secure_cookies": "false",
         "eparticipation.login_throttle.max_failures": "5",
         "eparticipation.login_throttle.window_minutes": "15",

@@ -13,6 +13,7 @@ from eparticipation.accounts.models import (
 )
 
 from ..factories import TEST_PASSWORD, make_user
+from ..mailbox import confirm_address
 
 
 def fill_registration(form, **values):
@@ -38,6 +39,9 @@ def test_register_login_edit_profile_logout_in_persian(testapp, dbsession):
     page = testapp.get("/register")
     assert "فقط به صورت" in page.text or "Only" not in page.text  # the privacy notice is on the page
     page = fill_registration(page.forms["register"]).submit("register", status=303).follow()
+    assert page.request.path == "/registered"  # not signed in until the address is confirmed
+    testapp.get("/me/", status=403)
+    page = confirm_address(testapp, dbsession, "maryam@example.org").follow()
     assert page.request.path == "/me"
     assert "مریم احمدی" in page.text
 
@@ -71,7 +75,10 @@ def test_register_login_edit_profile_logout_in_english(en, dbsession):
     assert page.html.html["lang"] == "en" and page.html.html["dir"] == "ltr"
     form = fill_registration(page.forms["register"], email="john@example.org", display_name="John", birth_year="1980")
     page = form.submit("register", status=303).follow()
+    assert "We sent you a link: open it to confirm your address and sign in." in page.text
+    page = confirm_address(en, dbsession, "john@example.org").follow()
     assert "My account" in page.text
+    assert "Your e-mail address is confirmed and you are signed in. Welcome!" in page.text
     assert dbsession.scalar(sa.select(User.birth_year).where(User.email == "john@example.org")) == 1980
     en.logout()
     en.login("John@Example.org ", "a long enough secret")  # e-mail addresses are not case-sensitive
@@ -146,6 +153,7 @@ def test_data_export_is_a_json_download_of_the_users_own_data(testapp, dbsession
     assert response.headers["Content-Disposition"].startswith("attachment")
     data = json.loads(response.text)
     assert data["account"]["email"] == "me@example.org"
+    assert data["account"]["email_verified_at"]  # make_user's people have confirmed their address
     assert data["profile"] == {
         "birth_year": 1985,
         "gender": "male",

@@ -17,7 +17,7 @@ def admin(dbsession):
 
 def test_admin_creates_an_agency_with_a_unit_and_grants_an_editor_role(en, dbsession, admin):
     ministry = make_agency(dbsession, code="mefa")
-    citizen = make_user(dbsession, email="new.editor@example.org", display_name="New Editor")
+    citizen = make_user(dbsession, email="new.editor@example.org", display_name="New Editor", second_factor=True)
     en.login("admin@example.org")
 
     form = en.get("/agencies/add").forms["agency"]

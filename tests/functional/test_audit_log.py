@@ -32,7 +32,7 @@ def journey(testapp, dbsession, clock):
     start = head(dbsession)
     agency = make_agency(dbsession, code="tax")
     make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
-    editor = make_user(dbsession, email="editor@example.org")
+    editor = make_user(dbsession, email="editor@example.org", second_factor=True)  # staff-to-be, enrolled already
     make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
     citizen = make_user(dbsession, email="citizen@example.org")
 
@@ -172,12 +172,13 @@ def test_the_application_cannot_change_or_delete_an_entry(dbsession):
 
 
 def test_no_code_writes_to_the_log_except_by_insert():
-    """The only statements on audit_log in the application are the INSERT of `append` and SELECTs."""
+    """The only statements on audit_log and audit_checkpoints in the application are INSERTs and SELECTs."""
     offenders = []
     for path in (PROJECT / "eparticipation").rglob("*.py"):
         text = path.read_text()
         for needle in ("update(AuditEntry", "delete(AuditEntry", "UPDATE audit_log", "DELETE FROM audit_log",
-                       "TRUNCATE"):
+                       "update(AuditCheckpoint", "delete(AuditCheckpoint", "UPDATE audit_checkpoints",
+                       "DELETE FROM audit_checkpoints", "TRUNCATE"):
             if needle in text:
                 offenders.append(f"{path.name}: {needle}")
     assert offenders == []

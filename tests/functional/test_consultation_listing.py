@@ -41,7 +41,9 @@ def test_filters(testapp, dbsession, agency, clock):
     assert titles(testapp.get("/consultations/", {"closing": "1"})) == ["باز"]
     assert titles(testapp.get("/consultations/", {"state": "closed"})) == ["بسته"]
     assert titles(testapp.get("/consultations/", {"type": "circular"})) == []
-    assert len(titles(testapp.get("/consultations/", {"type": "nonsense", "state": "x", "after": "garbage"}))) == 3
+    assert len(titles(testapp.get("/consultations/", {"type": "nonsense", "state": "x"}))) == 3
+    # A next-page link that was tampered with is refused, not shown as if it were the first page.
+    assert "after" in testapp.get("/consultations/", {"after": "garbage"}, status=400).text
 
 
 def test_staff_and_auditors_also_see_unopened_drafts(testapp, dbsession, agency, clock):

@@ -5,6 +5,7 @@ production), and delete what they made afterwards."""
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 from email import message_from_bytes, policy
 from types import SimpleNamespace
 
@@ -39,6 +40,20 @@ def committed_user(engine):
         session.commit()
 
 
+def worker_ini(path, database_url, **options) -> Path:
+    """An ini file for a worker process of its own; `options` are messaging settings (without the prefix)."""
+    settings = {"channels": "email", "email.adapter": "folder", "email.folder": str(path.parent / "mail"),
+                **options}
+    lines = "".join(f"eparticipation.messaging.{name} = {value}\n" for name, value in settings.items())
+    path.write_text(f"""[app:main]
+use = egg:eparticipation
+sqlalchemy.url = {database_url}
+eparticipation.locale_dir = {PROJECT / "locale"}
+eparticipation.session_secret = worker-tests-only-Vb2nQ8rT5yL1mK7pZ4cX9wE3
+{lines}""", encoding="utf-8")
+    return path
+
+
 def test_the_console_script_delivers_what_is_due_and_exits(app, engine, database_url, committed_user, tmp_path,
                                                            capsys):
     with Session(engine) as session:
@@ -48,26 +63,74 @@ def test_the_console_script_delivers_what_is_due_and_exits(app, engine, database
                                                                        "wording is kept."),
                link="https://example.com/consultations/1/")
         session.commit()
-    ini = tmp_path / "worker.ini"
-    ini.write_text(f"""[app:main]
-use = egg:eparticipation
-sqlalchemy.url = {database_url}
-eparticipation.locale_dir = {PROJECT / "locale"}
-eparticipation.session_secret = worker-test-secret
-eparticipation.messaging.channels = email
-eparticipation.messaging.email.adapter = folder
-eparticipation.messaging.email.folder = {tmp_path / "mail"}
-""", encoding="utf-8")
-    deliver.main([str(ini), "--once", "--batch", "1"])
-    assert capsys.readouterr().out.strip() == "Tried 1 message(s)."
+    ini = worker_ini(tmp_path / "worker.ini", database_url)
+    assert deliver.main([str(ini), "--once", "--batch", "1"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Sent 1, failed 0 (to be tried again), dead 0, uncertain 0 (awaiting an administrator).")
     [mail] = (tmp_path / "mail").glob("*.eml")
     parsed = message_from_bytes(mail.read_bytes(), policy=policy.default)
     assert parsed["To"] == "worker.test@example.org" and parsed["Subject"] == "Your comment is published. Thank you."
     with Session(engine) as session:
-        assert session.scalar(sa.select(OutboxMessage.status).where(OutboxMessage.user_id == committed_user)) \
-            == OutboxStatus.sent
-    deliver.main([str(ini), "--once"])
-    assert capsys.readouterr().out.strip() == "Tried 0 message(s)."
+        message = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.user_id == committed_user))
+        assert message.status == OutboxStatus.sent
+        assert parsed["Message-ID"] == f"<{message.reference}@localhost>" and mail.name.startswith(message.reference)
+    assert deliver.main([str(ini), "--once"]) == 0
+    assert capsys.readouterr().out.strip().startswith("Sent 0, failed 0 (to be tried again), dead 0, uncertain 0")
+
+
+def test_once_says_what_went_dead_or_uncertain_and_exits_non_zero(engine, database_url, committed_user, tmp_path,
+                                                                  capsys):
+    """A worker died holding one message (its lease ran out a minute ago); another fails its last attempt."""
+    now = utcnow()
+    with Session(engine) as session:
+        session.add_all([
+            OutboxMessage(user_id=committed_user, channel=Channel.email, address="worker.test@example.org",
+                          key="orphan", subject="s", body="b", link="https://example.com/", status=OutboxStatus.sending,
+                          attempts=1, claimed_by="gone:1", lease_until=now - timedelta(minutes=1),
+                          next_attempt_at=now - timedelta(minutes=11), created_at=now - timedelta(minutes=11)),
+            OutboxMessage(user_id=committed_user, channel=Channel.email, address="worker.test@example.org",
+                          key="last-try", subject="s", body="b", link="https://example.com/", attempts=0,
+                          next_attempt_at=now, created_at=now),
+        ])
+        session.commit()
+    (tmp_path / "mail").write_text("a file where the folder should be")  # every e-mail fails
+    ini = worker_ini(tmp_path / "worker.ini", database_url, max_attempts=1)
+    assert deliver.main([str(ini), "--once"]) == 1
+    assert capsys.readouterr().out.strip() == (
+        "Sent 0, failed 0 (to be tried again), dead 1, uncertain 1 (awaiting an administrator).")
+    with Session(engine) as session:
+        assert dict(session.execute(sa.select(OutboxMessage.key, OutboxMessage.status)
+                                    .where(OutboxMessage.user_id == committed_user)).all()) == {
+            "orphan": OutboxStatus.uncertain, "last-try": OutboxStatus.dead}
+    assert deliver.main([str(ini), "--once"]) == 0  # nothing new went wrong in this run
+
+
+def test_the_claim_is_committed_before_the_channel_is_called_and_no_lock_is_held_meanwhile(
+    app, engine, queued, committed_user
+):
+    """What another connection sees while the channel is being called: the message `sending`, this worker's,
+    with its lease; and it can write (on SQLite, too: the worker holds no transaction while it sends)."""
+    seen = []
+
+    class Watching:
+        timeout = 1
+
+        def send(self, address, subject, body, link, reference=None):
+            with Session(engine) as session:
+                seen.append(session.execute(sa.select(OutboxMessage.status, OutboxMessage.claimed_by,
+                                                      OutboxMessage.lease_until)
+                                            .where(OutboxMessage.address == address)).one())
+                session.execute(sa.update(User).where(User.id == committed_user).values(display_name="written"))
+                session.commit()
+
+    worker = Deliverer(app.registry, sessionmaker(engine), {Channel.bale: Watching()}, name="watched:1")
+    assert worker.deliver(limit=1) == 1
+    [(status, claimed_by, lease_until)] = seen
+    assert (status, claimed_by) == (OutboxStatus.sending, "watched:1")
+    assert lease_until - utcnow() > timedelta(seconds=590)  # the default lease, 600 s
+    with Session(engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.sent,
+                                                               OutboxMessage.user_id == committed_user)) == 1
 
 
 def test_the_batch_must_be_positive(capsys):

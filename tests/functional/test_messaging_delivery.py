@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from eparticipation.i18n import _
-from eparticipation.messaging import MessageDeadLettered, MessageDelivered, notify
+from eparticipation.messaging import MessageDeadLettered, MessageDelivered, MessageUncertain, notify
 from eparticipation.messaging.channels import BaleAdapter, EitaaAdapter, SMTPAdapter
 from eparticipation.messaging.delivery import Deliverer
 from eparticipation.messaging.models import Channel, InboxMessage, MessengerLink, OutboxMessage, OutboxStatus
@@ -141,10 +141,10 @@ def events(app):
     def hear(event):
         heard.append((type(event).__name__, event.message.id, event.message.status))
 
-    for kind in (MessageDelivered, MessageDeadLettered):
+    for kind in (MessageDelivered, MessageDeadLettered, MessageUncertain):
         app.registry.registerHandler(hear, (kind,))
     yield heard
-    for kind in (MessageDelivered, MessageDeadLettered):
+    for kind in (MessageDelivered, MessageDeadLettered, MessageUncertain):
         app.registry.unregisterHandler(hear, (kind,))
 
 
@@ -172,6 +172,7 @@ def test_the_worker_sends_each_message_to_its_address_once(app, dbsession, peopl
 
     rows = outbox(dbsession)
     assert all(m.status == OutboxStatus.sent and m.attempts == 1 and m.sent_at == NOW for m in rows)
+    assert all(m.claimed_by is None and m.lease_until is None for m in rows)
     assert sorted(events) == sorted(("MessageDelivered", m.id, OutboxStatus.sent) for m in rows)
 
 
@@ -204,6 +205,7 @@ def test_an_smtp_server_that_refuses_for_a_while_is_retried(app, dbsession, peop
     deliverer.drain(batch=10)
     [message] = outbox(dbsession)
     assert message.status == OutboxStatus.pending and message.last_error.startswith("SMTP error 451")
+    assert (message.attempts, message.claimed_by, message.lease_until) == (1, None, None)  # the claim is let go
     clock.advance(minutes=1)
     deliverer.drain(batch=10)
     assert outbox(dbsession)[0].status == OutboxStatus.sent
@@ -230,7 +232,8 @@ def test_a_channel_that_always_fails_ends_in_dead_letters_that_an_admin_sends_ag
     counts = page.html.find("table")
     assert [th.get_text() for th in counts.find_all("th", scope="row")] == ["E-mail", "Bale", "Eitaa"]
     eitaa_row = counts.find("th", string="Eitaa").parent
-    assert [td.get_text() for td in eitaa_row.find_all("td")] == ["0", "0", "1"]  # waiting, sent, given up
+    # waiting, being sent, sent, given up, uncertain, dropped
+    assert [td.get_text() for td in eitaa_row.find_all("td")] == ["0", "0", "0", "1", "0", "0"]
     assert "Bad Request: chat not found" in page.text and "-2002" in page.text
     retry = next(form for form in page.forms.values() if "retry" in form.fields)
     page = retry.submit("retry", status=303).follow()

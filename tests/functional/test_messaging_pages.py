@@ -98,7 +98,8 @@ def test_the_inbox_is_paged(app, en, dbsession, people):
     assert [a["href"] for a in page.html.find("main").select("ol a")] == [
         f"https://example.com/m{n:02d}" for n in range(4, -1, -1)]
     assert "Older messages" not in page.text
-    en.get("/me/inbox?before=abc")  # nonsense is ignored
+    # A tampered link is refused, not shown as if it were the first page.
+    assert "is not a number the site understands" in en.get("/me/inbox?before=abc", status=400).text
 
 
 def test_my_account_links_to_the_inbox_and_the_messengers(en, dbsession, people):
@@ -229,10 +230,35 @@ def test_a_bad_chat_id_is_explained_in_persian(testapp, dbsession, people):
     assert "شناسه گفتگو" in page.html.find(id="messenger-bale").find(class_="invalid-feedback").get_text()
 
 
-def test_a_chat_id_by_hand_in_persian_digits_then_unlinked(app, testapp, dbsession, people):
+def code_sent_to(dbsession, messenger, chat_id):
+    """The code in the one message written for a typed chat (the only one it gets until proved)."""
+    messages = dbsession.scalars(sa.select(OutboxMessage).where(OutboxMessage.channel == messenger,
+                                                                OutboxMessage.address == chat_id)).all()
+    assert len(messages) == 1
+    return dbsession.scalar(sa.select(MessengerLinkCode.code).where(MessengerLinkCode.chat_id == chat_id)), messages[0]
+
+
+def confirm_form(page, messenger):
+    return messenger_form(page, messenger, "confirm")
+
+
+def test_a_chat_id_by_hand_in_persian_digits_is_pending_until_its_code_comes_back_then_unlinked(
+        app, testapp, dbsession, people):
     testapp.login("citizen@example.org")
     form = chat_form(testapp.get("/me/messengers"), "eitaa")
     form["chat_id"] = "-۱۲۳۴۵"
+    page = form.submit("action", status=303).follow()
+    assert dbsession.scalar(sa.select(sa.func.count(MessengerLink.id))) == 0
+    section = page.html.find(id="messenger-eitaa").get_text()
+    assert "-12345" in section
+    code, message = code_sent_to(dbsession, Channel.eitaa, "-12345")
+    assert code in message.body and code not in section  # read in the chat, never on the page
+    tell(app, dbsession, people.citizen, "before-proof")
+    assert {m.channel for m in dbsession.scalars(sa.select(OutboxMessage).where(OutboxMessage.key == "before-proof"))} \
+        == {Channel.email}
+
+    form = confirm_form(page, "eitaa")
+    form["code"] = code.lower()
     page = form.submit("action", status=303).follow()
     assert dbsession.scalar(sa.select(MessengerLink.chat_id)) == "-12345"
     assert "-12345" in page.html.find(id="messenger-eitaa").get_text()

@@ -92,7 +92,7 @@ def test_commenting_on_behalf_of_an_organisation(testapp, dbsession, draft, peop
     assert form["body"].value == "نظر انجمن درباره این ماده چنین است."
     form["organisation_name"] = "انجمن حمایت از مصرف‌کنندگان"
     page = form.submit("send", status=303).follow()
-    assert "on behalf of انجمن حمایت از مصرف‌کنندگان" in page.text
+    assert "on behalf of <bdi>انجمن حمایت از مصرف‌کنندگان</bdi>" in page.text
 
 
 @pytest.mark.parametrize("body, message", [

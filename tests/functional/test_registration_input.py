@@ -6,9 +6,13 @@ from ..factories import make_user
 from .test_accounts import fill_registration
 
 MESSAGES = {
-    "duplicate": ("An account with this e-mail address already exists; sign in instead.",
-                  "با این نشانی رایانامه"),
-    "weak": ("Choose a password of at least 10 characters.", "گذرواژه"),
+    "weak": ("Choose a password of at least 8 characters.", "۸"),
+    "common": ("This password is one of the most common ones, or a small change of one; choose another, such as "
+               "a few unrelated words.", "گذرواژه"),
+    "personal": ("This password is too like your name or your e-mail address; choose another.", "گذرواژه"),
+    "pattern": ("This password is too easy to guess: it is short, or a pattern (a sequence, a row of the keyboard, "
+                "a repetition, a date or a common word). Choose a longer one, such as a few unrelated words.",
+                "گذرواژه"),
     "future": ("A year of birth cannot be in the future.", "سال تولد"),
     "too_old": ("A year of birth before 1900 is not plausible.", "سال تولد"),
     "province": ("Choose a province from the list.", "استان"),
@@ -19,8 +23,11 @@ MESSAGES = {
 @pytest.mark.parametrize(
     "case, fields",
     [
-        ("duplicate", {"email": "taken@example.org"}),
         ("weak", {"password": "short", "password-confirm": "short"}),
+        ("common", {"password": "password1234", "password-confirm": "password1234"}),
+        ("common", {"password": "qwertyuiop1", "password-confirm": "qwertyuiop1"}),
+        ("personal", {"email": "shirin.kamali@example.org", "password": "kamalishirin", "password-confirm": "kamalishirin"}),
+        ("pattern", {"password": "aaaaaaaaaaaa", "password-confirm": "aaaaaaaaaaaa"}),
         ("future", {"birth_year": "2031"}),
         ("future", {"birth_year": "۱۴۱۰"}),  # a Jalali year after this one
         ("too_old", {"birth_year": "1850"}),

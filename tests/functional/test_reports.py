@@ -58,9 +58,9 @@ def draft(dbsession, agency, people, clock, testapp):
 
 def build_reports(testapp, dbsession):
     sessions = lambda: Session(bind=dbsession.connection(), join_transaction_mode="create_savepoint")  # noqa: E731
-    built = ReportBuilder(testapp.app.registry, session_factory=sessions).drain()
+    outcomes = ReportBuilder(testapp.app.registry, session_factory=sessions).drain()
     dbsession.expire_all()
-    return built
+    return len(outcomes)
 
 
 def report_of(dbsession, draft):
@@ -248,3 +248,140 @@ def test_the_open_data_holds_no_personal_field(testapp, dbsession, draft):
     labels = {entry["table"]: entry for entry in data["labels"]}
     by_gender = next(entry for table_id, entry in labels.items() if table_id.endswith("_by_gender"))
     assert by_gender["rows"]["female"] == {"fa": "زن", "en": "Female"} and by_gender["title"]["en"]
+
+
+# --- a failed build: shown with its error, built again --------------------------------------------------------
+
+
+THEMES_ERROR = "RuntimeError: the themes' model is missing"
+
+
+@pytest.fixture
+def failed_build(testapp, dbsession, draft, monkeypatch):
+    """The draft's report, whose build failed once (its themes could not be proposed)."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("the themes' model is missing")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("eparticipation.reports.themes.propose_themes", broken)
+        assert build_reports(testapp, dbsession) == 1
+    report = report_of(dbsession, draft)
+    assert (report.status, report.attempts, report.last_error) == (ReportStatus.failed, 1, THEMES_ERROR)
+    return report
+
+
+def test_the_editors_see_why_the_report_failed_and_build_it_again(en, dbsession, draft, failed_build):
+    start = head(dbsession)
+    en.login("editor@example.org")
+    page = en.get(f"/consultations/{draft.id}/report/")
+    failure = page.html.find(id="report-failure")
+    assert "The report could not be built." in failure.text
+    assert THEMES_ERROR in failure.text and "attempts: 1" in failure.text
+    rebuild = next(form for form in page.forms.values() if form.action.endswith("/report/rebuild"))
+    page = rebuild.submit(status=303).follow()
+    assert "The report will be built again in a moment" in page.text
+    assert page.html.find(id="report-failure") is None and page.html.select_one("[role=status]") is not None
+    report = report_of(dbsession, draft)
+    assert (report.status, report.attempts, report.last_error) == (ReportStatus.queued, 0, None)
+    [entry] = audit_entries(dbsession, start)
+    assert (entry.action, entry.object_type, entry.object_id, entry.draft_id) == (
+        "report.rebuild", "Report", str(report.id), draft.id)
+    assert entry.before == {"status": "failed", "attempts": 1, "last_error": THEMES_ERROR}
+    assert build_reports(en, dbsession) == 1
+    assert report_of(dbsession, draft).status == ReportStatus.ready
+
+
+@pytest.mark.parametrize("who, status, sees_error", [
+    (None, 403, False), ("citizen@example.org", 403, False), ("other.editor@example.org", 403, False),
+    ("coordinator@example.org", 200, False), ("auditor@example.org", 200, False), ("editor@example.org", 200, True),
+])
+def test_only_the_agencys_editors_see_the_error(en, dbsession, draft, failed_build, who, status, sees_error):
+    if who:
+        en.login(who)
+    page = en.get(f"/consultations/{draft.id}/report/", status=status)
+    assert (THEMES_ERROR in page.html.text) == sees_error  # parsed: the page escapes the error's quote
+    if status == 200:
+        assert "The report could not be built." in page.html.text
+
+
+@pytest.fixture
+def admin(dbsession):
+    return make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
+
+
+@pytest.fixture
+def another_queued(dbsession, agency):
+    """A second consultation of the agency, closed two hours ago, its report waiting for the worker."""
+    other = make_draft(dbsession, agency, state="closed", opens_at=NOW - timedelta(days=30, hours=2),
+                       closes_at=NOW - timedelta(hours=2), title_en="Customs directive")
+    report = Report(draft_id=other.id, status=ReportStatus.queued, requested_at=NOW - timedelta(hours=2), summary={})
+    dbsession.add(report)
+    dbsession.flush()
+    return report
+
+
+def rebuild_forms(page):
+    return [form for form in page.forms.values() if form.action.endswith("/admin/reports")]
+
+
+def test_admins_see_failed_and_waiting_reports_and_build_the_failed_again(en, dbsession, draft, failed_build, admin,
+                                                                         another_queued):
+    start = head(dbsession)
+    en.login("admin@example.org")
+    assert "/admin/reports" in en.get("/admin/").text
+    page = en.get("/admin/reports")
+    failed_section, queued_section = page.html.find_all("table")
+    failed_row = failed_section.find("tbody").find("tr")
+    cells = [td.get_text(" ", strip=True) for td in failed_row.find_all("td")]
+    assert cells[0].startswith("Draft test bylaw") and f"report {failed_build.id}, draft {draft.id}" in cells[0]
+    assert failed_row.find("a")["href"].endswith(f"/consultations/{draft.id}/report/")
+    assert cells[4] == "1" and cells[5] == THEMES_ERROR  # attempts, error
+    [queued_row] = queued_section.find("tbody").find_all("tr")
+    assert "Customs directive" in queued_row.text and "2 h" in queued_row.text  # waiting for two hours
+    one = next(form for form in rebuild_forms(page) if "rebuild" in form.fields)
+    page = one.submit("rebuild", status=303).follow()
+    assert "1 reports will be built again." in page.text
+    assert "None: every report was built or is waiting to be." in page.text
+    report = report_of(dbsession, draft)
+    assert (report.status, report.attempts, report.last_error, report.requested_by_id) == (
+        ReportStatus.queued, 0, None, admin.id)
+    [entry] = audit_entries(dbsession, start)
+    assert (entry.action, entry.actor_id, entry.object_id, entry.agency_id) == (
+        "report.rebuild", admin.id, str(report.id), draft.agency_id)
+    assert entry.before["last_error"] == THEMES_ERROR
+
+
+def test_admins_build_every_failed_report_again(en, dbsession, draft, failed_build, admin, another_queued):
+    another_queued.status, another_queued.attempts = ReportStatus.failed, 2
+    another_queued.last_error = "OperationalError: the server closed the connection"
+    dbsession.flush()
+    en.login("admin@example.org")
+    page = en.get("/admin/reports")
+    every = next(form for form in rebuild_forms(page) if "rebuild_all" in form.fields)
+    page = every.submit("rebuild_all", status=303).follow()
+    assert "2 reports will be built again." in page.text
+    dbsession.expire_all()
+    assert {report_of(dbsession, draft).status, another_queued.status} == {ReportStatus.queued}
+
+
+def test_building_again_a_report_that_no_longer_failed_says_so(en, dbsession, draft, failed_build, admin):
+    en.login("admin@example.org")
+    token = en.get_csrf_token("/me")
+    en.post("/admin/reports", {"csrf_token": token, "rebuild": str(failed_build.id)}, status=303)
+    page = en.post("/admin/reports", {"csrf_token": token, "rebuild": str(failed_build.id)}, status=303).follow()
+    assert "That report is no longer failed" in page.text
+    page = en.post("/admin/reports", {"csrf_token": token, "rebuild": "x"}, status=400)
+    assert "Choose a report to build again." in page.text
+    en.post("/admin/reports", {"rebuild_all": "1"}, status=400)  # no CSRF token
+
+
+@pytest.mark.parametrize("who", [None, "citizen@example.org", "other.editor@example.org", "editor@example.org",
+                                 "coordinator@example.org", "auditor@example.org"])
+def test_only_administrators_see_the_reports_queue(en, dbsession, draft, failed_build, who):
+    if who:
+        en.login(who)
+    en.get("/admin/reports", status=403)
+    token = en.get_csrf_token("/register" if who is None else "/me")
+    en.post("/admin/reports", {"csrf_token": token, "rebuild_all": "1"}, status=403)
+    en.post("/admin/reports", {"csrf_token": token, "rebuild": str(failed_build.id)}, status=403)
+    assert report_of(dbsession, draft).status == ReportStatus.failed

@@ -326,7 +326,7 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
         def __init__(self):
             self.sent = []
 
-        def send(self, address, subject, body, link):
+        def send(self, address, subject, body, link, reference=None):
             self.sent.append(address)
 
     from sqlalchemy.orm import Session

@@ -26,6 +26,24 @@ def test_csrf_refusal_in_persian(testapp):
     assert page.html.html["lang"] == "fa"
 
 
+@pytest.mark.parametrize("language, message", [("en", "The form was not sent from this site"),
+                                               ("fa", "فرم از صفحه‌های همین سامانه فرستاده نشده است")])
+def test_over_https_a_form_from_another_site_is_refused_in_the_reader_s_language(testapp, language, message):
+    """Behind the TLS proxy Pyramid also checks the form's origin; a browser sends it, a forger's page cannot."""
+    https = {"wsgi.url_scheme": "https"}
+    testapp.get(f"/?_LOCALE_={language}", extra_environ=https)
+    token = testapp.get("/register", extra_environ=https).forms["register"]["csrf_token"].value
+    data = {"csrf_token": token, "email": "a@example.org"}
+    page = testapp.post("/register", data, extra_environ=https, headers={"Origin": "https://evil.example"},
+                        status=400)
+    assert message in page.text and "Origin" not in page.html.main.get_text()
+    page = testapp.post("/register", data, extra_environ=https, status=400)  # neither Origin nor Referer
+    assert message in page.text
+    # From the site's own page it gets past the check (and on to the form's own messages).
+    assert message not in testapp.post("/register", data, extra_environ=https,
+                                       headers={"Origin": "https://example.com"}, status=400).text
+
+
 def test_logout_is_post_only(testapp, dbsession):
     make_user(dbsession, email="me@example.org")
     testapp.login("me@example.org")
@@ -75,8 +93,11 @@ def test_production_cookies_are_secure(app_settings):
 
     production = TestApp(main({}, **{**app_settings, "eparticipation.secure_cookies": "true"}))
     response = production.get("/login", extra_environ={"wsgi.url_scheme": "https"})
-    cookie = next(v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("session="))
-    assert "secure" in cookie.lower()
+    cookie = next(v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("__Host-session="))
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    # The __Host- prefix's conditions, which browsers check: Secure, the whole site, no Domain.
+    assert "secure" in attributes and "path=/" in attributes and not any(a.startswith("domain") for a in attributes)
+    assert "httponly" in attributes and "samesite=lax" in attributes
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 

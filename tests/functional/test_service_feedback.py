@@ -2,7 +2,6 @@
 the public sees averages and counts only, the agency's staff and auditors read the comments."""
 
 from datetime import date, datetime, timezone
-from importlib.resources import files
 
 import pytest
 import sqlalchemy as sa
@@ -290,17 +289,8 @@ def test_rating_periods_are_jalali_months_in_tehran(moment, period, next_start):
 # --- the public sees aggregates; staff and auditors read the comments --------------------------------------------
 
 
-def agency_page_includes_the_fragment() -> bool:
-    show = files("eparticipation").joinpath("templates/agencies/show.jinja2").read_text(encoding="utf-8")
-    return "feedback/agency_section.jinja2" in show
-
-
-# The agency page shows the fragment once agencies/show.jinja2 includes it; until then its cases are skipped.
-AGGREGATE_PAGES = [
-    "/agencies/mefa/services/",
-    pytest.param("/agencies/mefa/", marks=pytest.mark.skipif(
-        not agency_page_includes_the_fragment(), reason="agencies/show.jinja2 does not include the fragment yet")),
-]
+# The agency page shows the fragment: feedback registers it as an agency page section (feedback/__init__.py).
+AGGREGATE_PAGES = ["/agencies/mefa/services/", "/agencies/mefa/"]
 
 
 @pytest.mark.parametrize("path", AGGREGATE_PAGES)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from pyramid.i18n import make_localizer
+from pyramid.security import remember
 
+from eparticipation.security import SECOND_FACTOR_DONE
 from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
 from eparticipation.surveys.schemas import ANSWER_THIS, NO_SUCH_OPTION
 
@@ -306,7 +308,7 @@ def test_the_upsert_keeps_one_row_even_without_the_form(dbsession, agency, peopl
     env = prepare(registry=app.registry)
     request = env["request"]
     request.environ["app.dbsession"] = dbsession
-    request.session["auth.userid"] = people["citizen"].id
+    remember(request, people["citizen"].id)
     try:
         save_submission(request, survey, {"1": 0})
         save_submission(request, survey, {"1": 1})
@@ -490,9 +492,13 @@ def render_section(app, dbsession, draft, user=None, language="en"):
     request.environ["app.dbsession"] = dbsession
     request.root = env["root"]
     if user is not None:
-        request.session["auth.userid"] = user.id
+        remember(request, user.id)
+        if user.second_factor is not None:  # signed in with their code, as staff are
+            request.session[SECOND_FACTOR_DONE] = user.second_factor.id
     try:
-        return render("surveys/draft_section.jinja2", {"draft": draft}, request=request)
+        from eparticipation.surveys import survey_data
+
+        return render("surveys/draft_section.jinja2", {"draft": draft, **survey_data(draft, request)}, request=request)
     finally:
         env["closer"]()
 

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from eparticipation.accounts.models import Role, RoleGrant, User
+from eparticipation.db import get_engine
 from eparticipation.models import Base
 
 from ..factories import make_agency, make_user
@@ -64,3 +65,16 @@ def test_a_role_is_granted_once(dbsession):
     other = make_agency(dbsession)
     dbsession.add(RoleGrant(user_id=person.id, role=Role.editor, agency_id=other.id))
     dbsession.flush()
+
+
+@pytest.mark.parametrize("written, hidden", [("true", True), ("false", False)])
+def test_production_logs_never_show_a_failed_statement_s_values(tmp_path, written, hidden):
+    """production.ini hides them: an error's text goes to the log, and its values may be a person's e-mail."""
+    engine = get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'x.sqlite'}", "sqlalchemy.hide_parameters": written})
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE people (email TEXT UNIQUE)")
+        connection.execute(sa.text("INSERT INTO people VALUES (:email)"), {"email": "maryam@example.org"})
+    with pytest.raises(sa.exc.IntegrityError) as error, engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO people VALUES (:email)"), {"email": "maryam@example.org"})
+    assert ("maryam@example.org" not in str(error.value)) is hidden
+    engine.dispose()

@@ -1,7 +1,8 @@
 """The channel adapters against servers on 127.0.0.1, their failures, the settings, and the small parsers of
 the linking flow."""
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
 import pytest
@@ -17,7 +18,7 @@ from eparticipation.messaging.channels import (
     SMTPAdapter,
     messenger_text,
 )
-from eparticipation.messaging.models import Channel
+from eparticipation.messaging.models import Channel, OutboxMessage
 from eparticipation.messaging.services import normalise_chat_id, start_code_in
 from eparticipation.messaging.settings import read_messaging_settings
 
@@ -42,6 +43,28 @@ def test_smtp_sends_a_plain_text_mail_with_the_link():
     assert mail["Message-ID"].endswith("@example.com>")
 
 
+def test_an_e_mail_s_message_id_is_the_outbox_message_s_reference_on_every_attempt():
+    """A copy sent again (an uncertain message an administrator resent) is recognisable as the same message."""
+    with FakeSMTP() as server:
+        for _attempt in range(2):
+            smtp_adapter(server.port).send("reader@example.org", "s", "b", LINK, "outbox.7.0123456789abcdef")
+    first, second = (message_from_bytes(e.content, policy=policy.default)["Message-ID"] for e in server.messages)
+    assert first == second == "<outbox.7.0123456789abcdef@example.com>"
+
+
+def test_the_reference_is_the_same_for_the_same_row_and_differs_between_rows_and_databases():
+    written = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+
+    def row(**changes):
+        return OutboxMessage(**{"id": 7, "user_id": 3, "channel": Channel.email, "key": "k", "created_at": written,
+                                **changes})
+
+    assert row().reference == row().reference and row().reference.startswith("outbox.7.")
+    # The same id in another database (restored, or built anew) is another message.
+    assert row().reference != row(created_at=written + timedelta(microseconds=1)).reference
+    assert row().reference != row(id=8).reference
+
+
 def test_smtp_signs_in_when_given_a_user_name():
     credentials = []
 
@@ -57,12 +80,23 @@ def test_smtp_signs_in_when_given_a_user_name():
 
 
 def test_smtp_failures_are_channel_errors():
-    with pytest.raises(ChannelError, match="SMTP failure: ConnectionRefusedError"):
+    with pytest.raises(ChannelError, match="SMTP failure: ConnectionRefusedError") as refused:
         smtp_adapter(free_port()).send("r@example.org", "s", "b", LINK)
     with FakeSMTP() as server:
         server.refuse = 1
-        with pytest.raises(ChannelError, match="SMTP error 451"):
+        with pytest.raises(ChannelError, match="SMTP error 451") as temporary:
             smtp_adapter(server.port).send("r@example.org", "s", "b", LINK)
+    # The server answered, or was never reached: the message cannot have arrived, and is tried again.
+    assert not refused.value.maybe_delivered and not temporary.value.maybe_delivered
+
+
+def test_an_smtp_server_that_times_out_while_taking_the_data_may_have_kept_the_message():
+    with FakeSMTP() as server:
+        server.delay = 1.5
+        with pytest.raises(ChannelError, match="SMTP failure after sending the data: .*timed out") as slow:
+            smtp_adapter(server.port, timeout=0.5).send("r@example.org", "s", "b", LINK)
+    assert slow.value.maybe_delivered
+    assert len(server.messages) == 1  # and it had: a retry would have been a second copy
 
 
 def test_bale_posts_json_to_the_bot_method():
@@ -88,12 +122,20 @@ def test_bot_failures_are_channel_errors_that_never_show_the_token():
         with pytest.raises(ChannelError) as slow:
             adapter.send("1", "s", "b", LINK)
         assert "timed out" in slow.value.reason
+        time.sleep(1.0)
+        assert len(bale.accepted) == 1  # the platform took it after all
+        bale.delay, bale.fail = 0, 1
+        with pytest.raises(ChannelError) as bad_gateway:
+            adapter.send("1", "s", "b", LINK)
     unreachable = BaleAdapter(Channel.bale, {"base_url": f"http://127.0.0.1:{free_port()}", "token": "secret-token"})
     with pytest.raises(ChannelError) as down:
         unreachable.send("1", "s", "b", LINK)
     assert "cannot reach the bot API" in down.value.reason
     for error in (refused.value, slow.value, down.value):
         assert "secret-token" not in error.reason
+    # Only the request that went out unanswered may have arrived; an answer or no connection means it did not.
+    assert [e.maybe_delivered for e in (refused.value, slow.value, bad_gateway.value, down.value)] == [
+        False, True, False, False]
 
 
 def test_a_bot_answer_that_is_not_ok_json_is_a_failure(monkeypatch):
@@ -126,6 +168,16 @@ def test_the_folder_adapter_writes_mails_and_messenger_texts(tmp_path):
     assert parsed["To"] == "r@example.org" and parsed["Subject"] == "سلام"
     [text] = (tmp_path / "bale").glob("*.txt")
     assert text.read_text(encoding="utf-8") == f"To chat: 99\n\nسلام\n\nمتن\n\n{LINK}\n"
+
+
+def test_the_folder_adapter_keeps_each_copy_of_a_message_under_its_reference(tmp_path):
+    adapter = FolderAdapter(Channel.email, {"folder": str(tmp_path), "sender": "Site <site@example.com>"})
+    for _attempt in range(2):
+        adapter.send("r@example.org", "s", "b", LINK, "outbox.7.0123456789abcdef")
+    copies = sorted(tmp_path.glob("outbox.7.0123456789abcdef.*.eml"))
+    assert len(copies) == 2  # a second copy is a second file, not one written over the first
+    assert {message_from_bytes(c.read_bytes(), policy=policy.default)["Message-ID"] for c in copies} == {
+        "<outbox.7.0123456789abcdef@example.com>"}
 
 
 def test_a_folder_that_is_a_file_is_a_channel_error(tmp_path):
@@ -170,6 +222,9 @@ def test_settings_choose_the_adapters_and_take_secrets_from_the_environment():
     assert [config.retry_delay(n) for n in (1, 2, 3)] == [timedelta(seconds=s) for s in (30, 60, 120)]
     assert config.max_attempts == 5
     assert read_messaging_settings({}, {}).channels == []
+    assert config.lease == timedelta(seconds=600)  # the default, far above the adapters' 15 s timeouts
+    leased = read_messaging_settings({**SETTINGS, "eparticipation.messaging.lease_seconds": "90"}, ENVIRONMENT)
+    assert leased.lease == timedelta(seconds=90)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -178,6 +233,8 @@ def test_settings_choose_the_adapters_and_take_secrets_from_the_environment():
     ({"eparticipation.messaging.email.host": ""}, "email.host is not set"),
     ({"eparticipation.messaging.bale.bot": ""}, "bale.bot is not set"),
     ({"eparticipation.messaging.max_attempts": "0"}, "max_attempts must be at least 1"),
+    ({"eparticipation.messaging.lease_seconds": "15"}, r"lease_seconds must be longer than the longest adapter "
+                                                        r"timeout \(15 s\)"),
 ])
 def test_bad_settings_stop_the_start_with_a_reason(change, message):
     with pytest.raises(ValueError, match=message):

@@ -225,12 +225,13 @@ def test_comments_for_themes_reads_the_visible_comments_of_the_draft(dbsession, 
 def test_comments_for_themes_feeds_propose_themes(dbsession):
     agency = make_agency(dbsession)
     draft = make_draft(dbsession, agency, state="consultation", articles=3)
-    authors = [make_user(dbsession) for _ in range(3)]
     comments, ids, _, _ = fixture_comments()
+    # A campaign's copies come from as many people: one person's same text is stored once (a unique index).
+    authors = [make_user(dbsession) for _ in comments]
     articles = {article.number: article for article in draft.consulted_articles}
     written = {}
     for n, (comment_id, article, body) in enumerate(comments):
-        comment = make_comment(dbsession, draft, authors[n % 3], body=body, article=articles.get(article))
+        comment = make_comment(dbsession, draft, authors[n], body=body, article=articles.get(article))
         written[comment_id] = comment.id
     themes = propose_themes(comments_for_themes(dbsession, draft))
     assert_concerns_separated(themes, {concern: {written[i] for i in members} for concern, members in ids.items()})
