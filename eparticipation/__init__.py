@@ -74,20 +74,30 @@ def includeme(config):
     if without - set(OPTIONAL_DOMAINS):
         raise parse.SettingError(f"eparticipation.without names only optional parts ({', '.join(OPTIONAL_DOMAINS)}), "
                                  f"not {', '.join(sorted(without - set(OPTIONAL_DOMAINS)))}")
+    # The audit log: every domain below writes to it.
+    config.include(".audit")
+    # People, their sign-in, sessions, second factor and roles.
     config.include(".accounts")
+    # Telling people: the inbox, the outbox and its channels; every domain below may notify.
+    config.include(".messaging")
+    # The ministry's agencies and their staff.
     config.include(".agencies")
+    # Draft documents, their articles and their consultation workflow.
     config.include(".consultations")
+    # Comments, votes and supports on a draft under consultation.
+    config.include(".participation")
+    # Surveys attached to a consultation, and ratings of the agencies' services.
     for optional in OPTIONAL_DOMAINS:
         if optional not in without:
             config.include(f".{optional}")
-    config.include(".participation")
-    config.include(".messaging")
+    # The agency's documented response to every comment, and the published outcome.
     config.include(".responses")
+    # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
-    config.include(".audit")
-    # The pages that belong to no domain: the home and error pages, the administration.
+    # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")
+    config.include(".oversight")
 
 
 def main(global_config, **settings):

@@ -1,10 +1,10 @@
 """Jinja2 pages: the `.jinja2` renderer, formatting filters, and the static assets they link to."""
 
+from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.security import NO_PERMISSION_REQUIRED
 
 from eparticipation import i18n, personal, sections
-from eparticipation.messaging import unread_badge
 from eparticipation.permissions import Permissions
 from eparticipation.security import session_cookie_name
 
@@ -111,3 +111,12 @@ def includeme(config):
     # Our CSS and the vendored assets (copied from node_modules by `make assets`).
     config.add_static_view("static", "eparticipation:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
     config.add_static_view("deform", "deform:static", cache_max_age=3600, permission=NO_PERMISSION_REQUIRED)
+
+
+def unread_badge(request, count: int | None) -> Markup:
+    """The header's badge of unread messages after "Inbox": empty when there are none."""
+    if not count:
+        return Markup("")
+    unread = i18n.translate(request, i18n._("unread"))
+    return Markup(' <span class="badge rounded-pill text-bg-danger">{}<span class="visually-hidden"> {}</span></span>'
+                  ).format(i18n.format_number(count, request.locale_name), unread)

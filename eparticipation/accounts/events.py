@@ -37,3 +37,19 @@ class AllSessionsEnded(AccountEvent):
     def __init__(self, request, user, keep_current: bool = False):
         super().__init__(request, user)
         self.keep_current = keep_current
+
+
+class MailboxMessageRequested(AccountEvent):
+    """The owner must be told something at their e-mail address only: a link that proves the address or sets a
+    password must reach the mailbox, not a messenger. Messaging subscribes (`messaging.email_only`) and writes
+    the outbox message in this request's transaction (none when the site sends no e-mail or the account is
+    closed)."""
+
+    def __init__(self, request, user, *, key: str, subject, body, link: str):
+        super().__init__(request, user)
+        self.key, self.subject, self.body, self.link = key, subject, body, link
+
+
+def tell_by_email(request, user, *, key: str, subject, body, link: str) -> None:
+    """Ask for a message to the person's mailbox (MailboxMessageRequested)."""
+    request.registry.notify(MailboxMessageRequested(request, user, key=key, subject=subject, body=body, link=link))

@@ -12,7 +12,7 @@ from pyramid.view import view_config
 from eparticipation import ratelimits
 from eparticipation.accounts import second_factor as mfa
 from eparticipation.accounts import tokens
-from eparticipation.accounts.events import PasswordChanged, PasswordReset
+from eparticipation.accounts.events import PasswordChanged, PasswordReset, tell_by_email
 from eparticipation.accounts.models import TokenPurpose
 from eparticipation.accounts.schemas import PasswordChangeSchema, PasswordResetRequestSchema, PasswordResetSchema
 from eparticipation.accounts.services import LoginThrottle, check_password, find_user_by_email, hash_password
@@ -20,7 +20,6 @@ from eparticipation.accounts.verification import invalid_link, token_of
 from eparticipation.audit import record
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
-from eparticipation.messaging import email_only
 from eparticipation.observability.metrics import SIGN_IN_FAILURES
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
@@ -108,7 +107,7 @@ class PasswordResetRequestView(FormView):
 def send_reset_link(request, user):
     token, secret = tokens.issue(request, user, TokenPurpose.password_reset)
     minutes = link_minutes(request.registry.settings)
-    email_only(
+    tell_by_email(
         request, user, key=f"account:password-reset:{token.id}",
         subject=_("Set a new password"),
         body=_("Someone, we hope you, asked to set a new password for your account on the e-participation site. "

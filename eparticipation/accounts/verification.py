@@ -11,11 +11,11 @@ from pyramid.view import view_config
 
 from eparticipation import ratelimits
 from eparticipation.accounts import tokens
+from eparticipation.accounts.events import tell_by_email
 from eparticipation.accounts.models import TokenPurpose, User
 from eparticipation.accounts.schemas import EmptySchema
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
-from eparticipation.messaging import email_only
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
 
@@ -29,7 +29,7 @@ def send_verification(request, user: User) -> None:
     """A new confirmation link to the person's address (earlier ones keep working until they end)."""
     token, secret = tokens.issue(request, user, TokenPurpose.email_verification)
     hours = link_hours(request.registry.settings, TokenPurpose.email_verification)
-    email_only(
+    tell_by_email(
         request, user, key=f"account:verify-email:{token.id}",
         subject=_("Confirm your e-mail address"),
         body=_("Open the link below to confirm that this address is yours and to sign in. Until then you cannot "
@@ -47,7 +47,7 @@ def tell_owner_of_registration_attempt(request, user: User) -> None:
         ratelimits.take_for(request, "registration_notice", user.email)
     except ratelimits.RateLimited:
         return
-    email_only(
+    tell_by_email(
         request, user, key=f"account:registration-attempt:{secrets.token_hex(8)}",
         subject=_("Someone tried to register with your address"),
         body=_("Someone tried to create an account on the e-participation site with this e-mail address, which "

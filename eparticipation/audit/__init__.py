@@ -1,4 +1,6 @@
-"""The audit log (R4): every state change, append-only and hash-chained, and the auditors' pages."""
+"""The audit log (R4): every state change, append-only and hash-chained, with signed checkpoints anyone can
+mirror. Lowest of the domains: each writes its own entries (`record`) or subscribes `audit.subscribers` to its
+events; the auditors' pages, which read every domain, are in `eparticipation.oversight`."""
 
 from eparticipation.audit.chain import record, verify
 
@@ -7,14 +9,7 @@ __all__ = ["record", "verify"]
 
 def includeme(config):
     from eparticipation.audit.signing import read_checkpoint_policy
-    from eparticipation.audit.subscribers import message_outcome, workflow_transition
-    from eparticipation.consultations.workflow import DraftTransitioned
-    from eparticipation.messaging import MessageDeadLettered, MessageDelivered, MessageUncertain
 
     config.scan()
     # Read at start-up: a site configured to sign checkpoints does not start without a usable key.
     config.registry["audit_checkpoints"] = read_checkpoint_policy(config.get_settings())
-    config.add_subscriber(workflow_transition, DraftTransitioned)
-    config.add_subscriber(message_outcome("message.delivered"), MessageDelivered)
-    config.add_subscriber(message_outcome("message.dead"), MessageDeadLettered)
-    config.add_subscriber(message_outcome("message.uncertain"), MessageUncertain)

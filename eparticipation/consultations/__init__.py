@@ -69,12 +69,16 @@ def read_settings(settings: dict) -> None:
 
 
 def includeme(config):
+    from eparticipation.audit.subscribers import workflow_transition
+    from eparticipation.consultations.workflow import DraftTransitioned
     from eparticipation.resources import ArticleContainer
 
     read_settings(config.get_settings())
     config.scan()
     config.include("eparticipation.sections")
     config.include(".workflow")
+    # Every transition is written to the audit log, in the transition's transaction.
+    config.add_subscriber(workflow_transition, DraftTransitioned)
     config.add_directive("set_draft_page_overlay", set_draft_page_overlay)
     config.add_directive("add_shared_page_part", add_shared_page_part)
     config.add_draft_child("articles", lambda draft: ArticleContainer(None))

@@ -10,9 +10,6 @@ can be reached on (e-mail, Bale, Eitaa), delivered by a separate worker from a t
 subscribers with MessageDelivered / MessageDeadLettered / MessageUncertain events (delivery.py says when).
 """
 
-from markupsafe import Markup
-
-from eparticipation.i18n import _, format_number, translate
 from eparticipation.messaging.events import MessageDeadLettered, MessageDelivered, MessageUncertain
 from eparticipation.messaging.services import Notice, email_only, notify, notify_all
 
@@ -29,17 +26,14 @@ def unread_messages(request) -> int | None:
     return user.unread_messages
 
 
-def unread_badge(request, count: int | None) -> Markup:
-    """The header's badge of unread messages after "Inbox": empty when there are none."""
-    if not count:
-        return Markup("")
-    unread = translate(request, _("unread"))
-    return Markup(' <span class="badge rounded-pill text-bg-danger">{}<span class="visually-hidden"> {}</span></span>'
-                  ).format(format_number(count, request.locale_name), unread)
+def write_mailbox_message(event):
+    email_only(event.request, event.user, key=event.key, subject=event.subject, body=event.body, link=event.link)
 
 
 def includeme(config):
+    from eparticipation.accounts.events import MailboxMessageRequested
     from eparticipation.accounts.tokens import forget_delivered_link
+    from eparticipation.audit.subscribers import message_outcome
     from eparticipation.messaging.services import personal_deliveries, personal_inbox, personal_messenger_links
     from eparticipation.messaging.settings import read_messaging_settings
 
@@ -51,6 +45,12 @@ def includeme(config):
     config.add_personal_data("inbox", personal_inbox)
     config.add_personal_data("deliveries", personal_deliveries)
     config.add_personal_data("messenger_links", personal_messenger_links)
+    # What accounts must tell an owner at their mailbox (a link to confirm the address or set a password).
+    config.add_subscriber(write_mailbox_message, MailboxMessageRequested)
     # A one-time link (accounts/tokens.py) is forgotten by the outbox once delivered: subscribed here, above
     # accounts, so that accounts need not know messaging's events.
     config.add_subscriber(forget_delivered_link, MessageDelivered)
+    # The worker's outcomes are written to the audit log, in the worker's transaction.
+    config.add_subscriber(message_outcome("message.delivered"), MessageDelivered)
+    config.add_subscriber(message_outcome("message.dead"), MessageDeadLettered)
+    config.add_subscriber(message_outcome("message.uncertain"), MessageUncertain)

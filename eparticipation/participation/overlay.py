@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pyramid.csrf import get_csrf_token
 
 from eparticipation import personal
-from eparticipation.messaging import unread_badge
 from eparticipation.participation.models import CommentSupport, Vote
+from eparticipation.templating import unread_badge
 
 _OWN_FACTS = (
     sa.select(sa.literal("vote"), sa.cast(Vote.choice, sa.String))

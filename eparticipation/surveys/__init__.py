@@ -39,7 +39,7 @@ def answered_fact():
 
 def includeme(config):
     from eparticipation.surveys.resources import SurveyResource
-    from eparticipation.surveys.services import personal_answers, survey_status
+    from eparticipation.surveys.services import personal_answers
 
     config.scan()
     config.include("eparticipation.sections")
@@ -48,6 +48,4 @@ def includeme(config):
     # On the draft page signed-in participants share: whether this person answered (the section's `personal`).
     config.add_shared_page_part("survey", answered_fact(), lambda value: value or "unanswered")
     config.add_view_predicate("survey_accepting", SurveyAccepting)
-    # What the draft page's survey section shows, for any other page that wants it.
-    config.add_request_method(survey_status, "survey_status")
     config.add_personal_data("survey_answers", personal_answers)
