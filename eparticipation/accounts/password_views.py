@@ -16,7 +16,7 @@ from eparticipation.accounts.events import PasswordChanged, PasswordReset, tell_
 from eparticipation.accounts.models import TokenPurpose
 from eparticipation.accounts.schemas import PasswordChangeSchema, PasswordResetRequestSchema, PasswordResetSchema
 from eparticipation.accounts.services import LoginThrottle, check_password, find_user_by_email, hash_password
-from eparticipation.accounts.verification import invalid_link, token_of
+from eparticipation.accounts.verification import OneTimeLinkView
 from eparticipation.audit import record
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
@@ -122,19 +122,11 @@ def link_minutes(settings) -> int:
     return round(tokens.lifetime(settings, TokenPurpose.password_reset).total_seconds() / 60)
 
 
-class PasswordResetView(FormView):
+class PasswordResetView(OneTimeLinkView):
+    purpose = TokenPurpose.password_reset
     schema = PasswordResetSchema
     buttons = (("set", _("Set my new password")),)
     formid = "new-password"
-
-    def __call__(self):
-        request = self.request
-        self.token, refusal = tokens.find(request.dbsession, token_of(request), TokenPurpose.password_reset,
-                                          request.now)
-        if refusal is not None:
-            return invalid_link(request, refusal, TokenPurpose.password_reset)
-        request.response.cache_control.no_store = True
-        return super().__call__()
 
     def bindings(self):
         return {"owner": self.token.user}
@@ -144,8 +136,8 @@ class PasswordResetView(FormView):
 
     def save(self, appstruct):
         request = self.request
-        if not tokens.use(request.dbsession, self.token, request.now):
-            return invalid_link(request, tokens.Refusal.used, TokenPurpose.password_reset)
+        if (refused := self.use_link()) is not None:
+            return refused
         user = self.token.user
         user.password_hash = hash_password(appstruct["password"])
         tokens.end_others(request.dbsession, user, TokenPurpose.password_reset, request.now)

@@ -372,30 +372,26 @@ class EnrolmentSchema(CSRFSchema):
     )
 
 
-class ConfirmPasswordSchema(CSRFSchema):
-    """Re-authentication of a person without a second factor: the password again."""
-
-    password = colander.SchemaNode(
+def current_password_node(title=_("Current password")):
+    """The password a person already has, typed to prove it is them (the browser may fill it in)."""
+    return colander.SchemaNode(
         colander.String(),
-        title=_("Password"),
+        title=title,
         validator=length(PASSWORD_MAX),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
     )
+
+
+class ConfirmPasswordSchema(CSRFSchema):
+    """Re-authentication of a person without a second factor: the password again."""
+
+    password = current_password_node(_("Password"))
 
 
 class ConfirmSchema(ConfirmPasswordSchema):
     """Re-authentication of a person with a second factor: the password and a code."""
 
     code = code_node()
-
-
-def current_password_node():
-    return colander.SchemaNode(
-        colander.String(),
-        title=_("Current password"),
-        validator=length(PASSWORD_MAX),
-        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
-    )
 
 
 class PasswordChangeSchema(CSRFSchema):

@@ -73,6 +73,27 @@ def token_of(request) -> str:
     return request.subpath[0] if len(request.subpath) == 1 else ""
 
 
+class OneTimeLinkView(FormView):
+    """A page opened by a one-time link of its `purpose` (/verify-email/<secret>, /password-reset/<secret>): the
+    form when the link works, else the page that says why not. Its button uses the link, once."""
+
+    purpose: TokenPurpose
+
+    def __call__(self):
+        request = self.request
+        self.token, refusal = tokens.find(request.dbsession, token_of(request), self.purpose, request.now)
+        if refusal is not None:
+            return invalid_link(request, refusal, self.purpose)
+        request.response.cache_control.no_store = True
+        return super().__call__()
+
+    def use_link(self):
+        """Use the link; the refusal page when another request used it first, else None."""
+        if not tokens.use(self.request.dbsession, self.token, self.request.now):
+            return invalid_link(self.request, tokens.Refusal.used, self.purpose)
+        return None
+
+
 @view_config(context=Root, name="registered", renderer="accounts/registered.jinja2",
              permission=Permissions.AccountRegister)
 def registered(request):
@@ -82,28 +103,20 @@ def registered(request):
 
 @view_config(context=Root, name="verify-email", renderer="accounts/verify_email.jinja2",
              permission=Permissions.AccountRegister)
-class VerifyEmailView(FormView):
+class VerifyEmailView(OneTimeLinkView):
     """/verify-email/<token>: a button, not the link itself, confirms (mail scanners open links they see)."""
 
+    purpose = TokenPurpose.email_verification
     schema = EmptySchema
     buttons = (("confirm", _("Confirm my address")),)
     formid = "verify-email"
-
-    def __call__(self):
-        request = self.request
-        self.token, refusal = tokens.find(request.dbsession, token_of(request), TokenPurpose.email_verification,
-                                          request.now)
-        if refusal is not None:
-            return invalid_link(request, refusal, TokenPurpose.email_verification)
-        request.response.cache_control.no_store = True
-        return super().__call__()
 
     def save(self, appstruct):
         from eparticipation.accounts.signin import start_session
 
         request = self.request
-        if not tokens.use(request.dbsession, self.token, request.now):
-            return invalid_link(request, tokens.Refusal.used, TokenPurpose.email_verification)
+        if (refused := self.use_link()) is not None:
+            return refused
         user = self.token.user
         if user.email_verified_at is None:
             user.email_verified_at = request.now
