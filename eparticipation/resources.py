@@ -18,6 +18,7 @@ from eparticipation.accounts.models import Role, User
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import Draft, State
 from eparticipation.permissions import Permissions
+from eparticipation.sections import child_of
 from eparticipation.security import role_principal
 
 
@@ -91,7 +92,9 @@ class Root(Container):
             "me": Me,
             "admin": AdminArea,
             "audit": AuditArea,
-        }[name]
+        }.get(name)
+        if factory is None:
+            return child_of(self, "root", name)  # what a domain or a host added (config.add_root_child)
         return factory(self.request, name, self)
 
 
@@ -171,7 +174,7 @@ class Me(Container):
     def __getitem__(self, name):
         if name == "security":
             return SecuritySettings(self.request, name, self)
-        raise KeyError(name)
+        return child_of(self, "me", name)  # config.add_me_child
 
 
 class SecuritySettings(Container):

@@ -150,8 +150,16 @@ def add_section(config, page: str, name: str, template: str, order: int = 100, p
     config.action(("page section", page, name), register, introspectables=(introspectable,))
 
 
+# The resources a domain or a host may give children of its own, each by its directive add_<resource>_child:
+# the site's root (/<name>/), the signed-in person's pages (/me/<name>/), every agency and every draft.
+CHILD_RESOURCES = ("root", "me", "agency", "draft")
+
+
 def add_child(config, resource: str, name: str, factory: Callable):
-    """`factory(parent)` is the child `name` of every draft (resource "draft") or agency ("agency")."""
+    """`factory(parent)` is the child `name` of the root, of /me/, of every agency or of every draft (`resource`
+    one of CHILD_RESOURCES)."""
+    if resource not in CHILD_RESOURCES:
+        raise ValueError(f"no resource {resource!r} takes children; one of {', '.join(CHILD_RESOURCES)}")
     introspectable = config.introspectable("page children", (resource, name), f"{resource}/{name}", "page child")
     introspectable.update(resource=resource, name=name, factory=factory)
 
@@ -162,11 +170,11 @@ def add_child(config, resource: str, name: str, factory: Callable):
 
 
 def child_of(resource, kind: str, name: str):
-    """The child `name` of `resource` (a draft or an agency) registered by add_draft_child / add_agency_child;
-    KeyError (404) when none is. The registry is the request's: the resource's parent in the traversal holds it."""
+    """The child `name` of `resource` registered by its add_<kind>_child; KeyError (404) when none is. The registry
+    is the request's: the resource, or its parent in the traversal, holds it."""
     from pyramid.threadlocal import get_current_registry
 
-    request = getattr(resource.__parent__, "request", None)
+    request = getattr(resource, "request", None) or getattr(resource.__parent__, "request", None)
     registry = request.registry if request is not None else get_current_registry()
     factory = registry.get("children", {}).get(kind, {})[name]
     child = factory(resource)
@@ -196,5 +204,5 @@ def includeme(config):
     """The directives; including this twice (a host's package may, to be sure of them) changes nothing."""
     for page in PAGES:
         config.add_directive(f"add_{page}_section", _page_directive(page))
-    for resource in ("draft", "agency"):
+    for resource in CHILD_RESOURCES:
         config.add_directive(f"add_{resource}_child", _child_directive(resource))

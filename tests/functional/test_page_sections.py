@@ -5,7 +5,7 @@ import pytest
 
 from eparticipation import main
 from tests.conftest import TestApp
-from tests.factories import make_agency, make_draft
+from tests.factories import make_agency, make_draft, make_user
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +34,21 @@ def test_a_third_package_adds_a_child_and_a_section_to_the_draft(faq_testapp, db
     faq_testapp.get(f"/consultations/{unopened.id}/faq/", status=404)
 
 
+def test_a_third_package_adds_children_to_the_root_and_to_the_account_pages(faq_testapp, dbsession):
+    assert faq_testapp.get("/faq/").json == {"questions": ["Who may comment?"]}
+    # /me/faq/ is under /me/'s ACL: a visitor is sent to sign in, a signed-in person sees their own.
+    faq_testapp.get("/me/faq/", status=(302, 303, 403))
+    user = make_user(dbsession, email="asker@example.org")
+    faq_testapp.login(user.email)
+    assert faq_testapp.get("/me/faq/").json == {"asked_by": user.id, "questions": []}
+
+
 def test_without_the_package_the_draft_has_no_such_child_or_section(testapp, dbsession):
     agency = make_agency(dbsession, code="mefa")
     draft = make_draft(dbsession, agency, state="consultation")
     assert "Questions and answers" not in testapp.get(f"/consultations/{draft.id}/?_LOCALE_=en").text
     testapp.get(f"/consultations/{draft.id}/faq/", status=404)
+    testapp.get("/faq/", status=404)
 
 
 def test_the_sections_are_introspectable(faq_app):
@@ -49,4 +59,5 @@ def test_the_sections_are_introspectable(faq_app):
             ("account", "messages")} <= names
     children = {(e["introspectable"]["resource"], e["introspectable"]["name"])
                 for e in introspector.get_category("page children")}
-    assert {("draft", "faq"), ("draft", "articles"), ("draft", "comments"), ("agency", "services")} <= children
+    assert {("draft", "faq"), ("draft", "articles"), ("draft", "comments"), ("agency", "services"), ("root", "faq"),
+            ("me", "faq")} <= children
