@@ -61,6 +61,8 @@ def includeme(config):
     config.include(".observability")
     config.include(".files")
     config.include(".pagecache")
+    # The directives by which a domain gives the tick and the delivery worker work of its own.
+    config.include(".tasks")
     # Operations: health endpoints, the limit on request bodies.
     config.include(".operations")
     # Presentation: templates, forms, static files.

@@ -8,7 +8,8 @@ worker died while sending it is not sent again but waits, uncertain, for an admi
 
 `--once` prints how many messages were sent, failed (to be tried again), went dead and became uncertain, and
 exits with status 1 when any message went dead or became uncertain during the run (0 otherwise), so that cron
-or a CI stage notices.
+or a CI stage notices. Before each batch it runs the tasks the domains registered (`config.add_worker_task`,
+eparticipation/tasks.py), which may write the messages the batch then sends.
 """
 
 import argparse
@@ -20,6 +21,7 @@ from pyramid.paster import setup_logging
 from eparticipation.messaging.delivery import Deliverer, Outcome
 from eparticipation.scripts import bootstrap
 from eparticipation.scripts.worker import keep_working, stop_on_signals
+from eparticipation.tasks import worker_tasks
 
 log = logging.getLogger("eparticipation.messaging.worker")
 
@@ -37,6 +39,8 @@ def main(argv=None):
     with bootstrap(args.config_uri) as env:
         deliverer = Deliverer(env["registry"])
         if args.once:
+            while run_tasks(env["registry"]):
+                pass
             deliverer.drain(args.batch)
             print(summary(deliverer.outcomes))
             return 1 if deliverer.outcomes[Outcome.dead] or deliverer.outcomes[Outcome.uncertain] else 0
@@ -54,9 +58,15 @@ def summary(outcomes) -> str:
     return line
 
 
+def run_tasks(registry) -> int:
+    """The registered worker tasks, once each; how much they did together."""
+    return sum(task(registry) for _, task in worker_tasks(registry))
+
+
 def keep_delivering(deliverer, batch: int, stop: threading.Event):
-    """Batch after batch until `stop` is set, waiting `idle_seconds` after a batch that found nothing due."""
-    keep_working(lambda: deliverer.deliver(batch), deliverer.config.idle_seconds, stop)
+    """Tasks, then a batch, until `stop` is set, waiting `idle_seconds` after a round that found nothing due."""
+    keep_working(lambda: run_tasks(deliverer.registry) + deliverer.deliver(batch), deliverer.config.idle_seconds,
+                 stop)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The clock's tick, for cron (e.g. every five minutes): closes every consultation whose end has passed, and
 deletes the rate counters whose windows have ended, the sessions that are over and the one-time links that ended a
-month ago.
+month ago; then runs the tasks the domains registered (`config.add_tick_task`, eparticipation/tasks.py).
 
     eparticipation-tick production.ini
 """
@@ -13,6 +13,7 @@ from eparticipation import ratelimits
 from eparticipation.accounts import sessions, tokens
 from eparticipation.consultations.services import tick
 from eparticipation.scripts import bootstrap
+from eparticipation.tasks import tick_tasks
 
 
 def main(argv=None):
@@ -28,10 +29,13 @@ def main(argv=None):
             forgotten = ratelimits.forget_ended(request.dbsession, request.registry.settings, request.now)
             ended = sessions.forget_ended(request.dbsession, request.registry.settings, request.now)
             links = tokens.forget_ended(request.dbsession, request.now)
+            lines = [task(request) for _, task in tick_tasks(request.registry)]
     print(f"Closed {len(closed)} consultation(s) whose end had passed: {names}")
     print(f"Deleted {forgotten} rate counter(s) whose window had ended")
     print(f"Deleted {ended} session(s) past their idle timeout or lifetime")
     print(f"Deleted {links} one-time link(s) that ended over a month ago")
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ class ScriptedDeliverer:
         self.stop = stop
         self.calls = []
         self.config = SimpleNamespace(idle_seconds=0.01)
+        self.registry = {}  # no worker tasks
 
     def deliver(self, batch):
         self.calls.append(("deliver", batch))
