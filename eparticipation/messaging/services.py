@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from pyramid.i18n import TranslationString
 
-from eparticipation import i18n
+from eparticipation import i18n, ratelimits
 from eparticipation.accounts.models import User
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
@@ -219,10 +219,14 @@ def ensure_within_link_rate(request, messenger: Channel, chat_id: str | None = N
     asks, so that neither the bot nor a stranger's chat is flooded with codes; 429 with the wait otherwise."""
     config, dbsession, now = messaging_config(request.registry), request.dbsession, request.now
     since = now - config.link_rate_window
-    asked = [MessengerLinkCode.user_id == request.identity.id]
+    asked = [(f"{request.identity.id}", MessengerLinkCode.user_id == request.identity.id)]
     if chat_id is not None:
-        asked.append(sa.and_(MessengerLinkCode.messenger == messenger, MessengerLinkCode.chat_id == chat_id))
-    for who in asked:
+        asked.append((f"{messenger.value}:{chat_id}",
+                      sa.and_(MessengerLinkCode.messenger == messenger, MessengerLinkCode.chat_id == chat_id)))
+    for subject, who in asked:
+        # The counter row's upsert holds its lock until this request commits (ratelimits.py): parallel requests of
+        # one person, or for one chat, count the codes one after the other, each seeing those sent before it.
+        ratelimits.hit(dbsession, "messenger_link", subject, config.link_rate_window, now)
         count, oldest = dbsession.execute(
             sa.select(sa.func.count(), sa.func.min(MessengerLinkCode.created_at))
             .where(who, MessengerLinkCode.created_at > since)

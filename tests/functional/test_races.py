@@ -1,6 +1,6 @@
 """Races that the database must settle, each driven by parallel requests on PostgreSQL: sign-in guesses,
-the same comment sent twice at once, the comment limit, visits closing an ended consultation, and moderators
-hiding the same comment.
+the same comment sent twice at once, the comment limit, visits closing an ended consultation, moderators
+hiding the same comment, and codes asked for one messenger chat.
 
 Like tests/functional/test_vote_concurrency.py, these commit for real (each thread has its own connection, as
 parallel requests would) and delete what they made afterwards. On SQLite every writer waits for the one before
@@ -23,10 +23,14 @@ from eparticipation.agencies.models import Agency
 from eparticipation.audit.models import AuditEntry
 from eparticipation.consultations.models import Draft, State, WorkflowEvent
 from eparticipation.db import utcnow
+from eparticipation.messaging.models import MessengerLinkCode
+from eparticipation.messaging.settings import messaging_config
 from eparticipation.participation import services
 from eparticipation.participation.models import Comment, CommentState, HidingReason, ModerationAct
 
+from ..conftest import TestApp
 from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user
+from .test_messaging_pages import chat_form
 
 THREADS = 20
 ATTACKER, OWNER = "198.51.100.66", "203.0.113.77"
@@ -65,7 +69,7 @@ def committed(engine, on_postgresql):
         session.execute(sa.delete(Draft).where(Draft.id.in_([ids.draft, ids.ended])))
         session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email.in_(ids.emails)))
         if sa.inspect(session.connection()).has_table("rate_counters"):
-            session.execute(sa.text("DELETE FROM rate_counters WHERE subject IN :people OR subject LIKE 'racer%' "
+            session.execute(sa.text("DELETE FROM rate_counters WHERE subject IN :people OR subject LIKE 'racer%' OR action = 'messenger_link' "
                                     "OR subject IN :addresses")
                             .bindparams(sa.bindparam("people", expanding=True),
                                         sa.bindparam("addresses", expanding=True)),
@@ -219,3 +223,23 @@ def test_moderators_hiding_one_comment_at_once_hide_it_once(app, engine, committ
     told = [o for o in outcomes if isinstance(o, services.Refused)]
     assert len(told) == 9 and {str(t.message) for t in told} == {"This comment is already hidden."}
     assert comment.hidden_reason in {f"Insults, noticed by moderator {n}" for n in range(10)}
+
+
+def test_parallel_link_requests_for_one_chat_stay_within_the_limit(app, engine, committed):
+    """One person's browser tabs typing one chat id at once: no more codes go to that chat than the limit."""
+    tabs = [TestApp(app, extra_environ={"HTTP_HOST": "example.com"}) for _ in range(THREADS)]
+    tabs[0].login("racer@example.org")
+    forms = []
+    for tab in tabs:
+        tab.cookiejar = tabs[0].cookiejar  # the same session in every tab
+        form = chat_form(tab.get("/me/messengers?_LOCALE_=en"), "eitaa")
+        form["chat_id"] = "42424242"
+        forms.append(form)
+    answers = in_parallel(lambda n: forms[n].submit("action", expect_errors=True))
+    with Session(engine) as session:
+        sent = session.scalar(sa.select(sa.func.count(MessengerLinkCode.id))
+                              .where(MessengerLinkCode.user_id == committed.citizen))
+    limit = messaging_config(app.registry).link_rate_max
+    assert sent == limit, f"{sent} codes sent to one chat of {THREADS} asked at once (limit {limit})"
+    statuses = sorted(answer.status_int for answer in answers)
+    assert statuses == [303] * limit + [429] * (THREADS - limit)
