@@ -1,9 +1,11 @@
 """Passwords: changing one's own (/me/password), and setting a new one through a link sent to one's address
 (/password-reset to ask for it, /password-reset/<token> to use it).
 
-Asking for a link says the same, with the same status and after the same work, whether an account has the address
+Asking for a link says the same, with the same status, after the same work and at the same time, whether an account has the address
 or not; the asks are limited per address and per client. A link works once, for `eparticipation.password_reset.hours`;
 using it ends every other link of the person, and the person then signs in (with their second factor, if any)."""
+
+import time
 
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
@@ -79,6 +81,10 @@ def password_reset(context, request):
     return result
 
 
+# Well above the few milliseconds a link takes to write, even on a loaded machine.
+RESET_ANSWER_SECONDS = 0.05
+
+
 class PasswordResetRequestView(FormView):
     schema = PasswordResetRequestSchema
     buttons = (("send", _("Send me a link")),)
@@ -86,6 +92,7 @@ class PasswordResetRequestView(FormView):
 
     def save(self, appstruct):
         request = self.request
+        started = time.monotonic()
         email = appstruct["email"]
         client = LoginThrottle.for_request(request).client
         try:
@@ -101,6 +108,9 @@ class PasswordResetRequestView(FormView):
             send_reset_link(request, user)
         else:
             tokens.token_hash(tokens.new_secret())  # the same work as for a link that is sent
+        # Writing the link and its message takes a few milliseconds that an unknown address does not: every answer
+        # waits until the same moment, so that its time says nothing of whether the address has an account.
+        time.sleep(max(0.0, started + RESET_ANSWER_SECONDS - time.monotonic()))
         return self.page(None, sent=True, reset_minutes=link_minutes(request.registry.settings))
 
 
