@@ -32,8 +32,9 @@ import time
 import traceback
 import urllib.request
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyotp
 import sqlalchemy as sa
@@ -417,7 +418,8 @@ def walk_a_consultation(proxy: TLSProxy, run_command, env: dict) -> dict:
 
     step("the coordinator opens the consultation for thirty days from today (Jalali dates, the Persian form)")
     form = coordinator.get(draft_path + "open").forms["transition"]
-    today = date.today()
+    # The site's calendar is Tehran's: from 20:30 UTC it is already tomorrow there.
+    today = datetime.now(ZoneInfo("Asia/Tehran")).date()
     form["start"], form["end"] = (JalaliDate(day).strftime("%Y/%m/%d") for day in (today, today + timedelta(days=31)))
     form.submit("confirm", status=303)
     check("consultation" in editor.get(draft_path + "history").text, "the history does not show the opening")
