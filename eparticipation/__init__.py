@@ -96,6 +96,8 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # Every transition of a consultation pushed to the national e-participation system, through the worker.
+    config.include(".syndication")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")
