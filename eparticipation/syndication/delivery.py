@@ -102,7 +102,9 @@ class Syndicator:
             for push in expired:
                 reason = f"{push.claimed_by} stopped before it recorded the receiver's answer"
                 push.claimed_by = push.lease_until = None
-                self.failed(push, reason)
+                # Its worker failed, not the receiver: due again at once (dead only after the last attempt).
+                if self.failed(push, reason) == "retrying":
+                    push.next_attempt_at = self.now()
             session.commit()
         return len(expired)
 

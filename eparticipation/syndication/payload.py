@@ -29,6 +29,7 @@ A moment is the UTC time (`iso`), its day in Tehran in the Gregorian (`date`) an
 import hashlib
 import hmac
 import json
+from datetime import timezone
 
 import sqlalchemy as sa
 from persiantools.jdatetime import JalaliDate
@@ -68,7 +69,7 @@ def moment(value):
         return None
     local = value.astimezone(DISPLAY_TIMEZONE).date()
     jalali = JalaliDate(local)
-    return {"iso": value.isoformat(), "date": local.isoformat(),
+    return {"iso": value.astimezone(timezone.utc).isoformat(), "date": local.isoformat(),
             "jalali": f"{jalali.year:04d}-{jalali.month:02d}-{jalali.day:02d}"}
 
 
