@@ -335,3 +335,11 @@ def test_a_push_whose_worker_died_is_sent_again_once_its_lease_runs_out(
     [push] = pushes(dbsession)
     assert (push.status, push.attempts) == (PushStatus.sent, 2)
     assert receiver.requests[0][0]["Idempotency-Key"] == claim.key
+
+
+def test_the_administrators_page_is_in_persian_too(testapp, dbsession, config):
+    make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
+    testapp.login("admin@example.org")
+    page = testapp.get("/admin/syndication")
+    assert "ارسال به سامانه ملی" in page.text and "هنوز هیچ ارسالی ثبت نشده است." in page.text
+    assert "/admin/syndication" in testapp.get("/admin/").text
