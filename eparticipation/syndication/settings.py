@@ -3,10 +3,10 @@ registry (`registry["syndication"]`; None when syndication is off).
 
     eparticipation.syndication.url = https://...           the national system's endpoint; empty or absent: off
     eparticipation.syndication.token = ...                 sent as `Authorization: Bearer <token>`
-    eparticipation.syndication.secret = ...                the HMAC-SHA256 key of the signature header (≥ 32 characters)
+    eparticipation.syndication.secret = ...                the signature's HMAC-SHA256 key (≥ 32 characters)
     eparticipation.syndication.timeout = 15                seconds to wait for the receiver's answer
     eparticipation.syndication.max_attempts = 8            attempts before a push is given up (a dead letter)
-    eparticipation.syndication.retry_base_seconds = 60     the wait after the first failure, doubled after each further one
+    eparticipation.syndication.retry_base_seconds = 60     the first retry's wait, doubled after each failure
     eparticipation.syndication.lease_seconds = 300         how long a worker's claim on a push holds while it sends it
 
 Secrets stay out of files: SYNDICATION_<OPTION> in the environment (SYNDICATION_URL, SYNDICATION_TOKEN,
