@@ -1,12 +1,15 @@
 """Sending the pushes: a task of the delivery worker (`eparticipation-deliver`, config.add_worker_task), in the
 two phases of messaging's outbox (eparticipation/messaging/delivery.py):
 
-1. Claim, in a short transaction: the oldest due pending push **whose consultation has no earlier push that is
-   not yet sent** (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never claim the same one), marked
-   `sending` with this worker's name and a lease, its attempt counted; committed.
-2. Send it outside any transaction: one POST with the bearer token, the idempotency key and the signature.
+1. Claim, in a short transaction: the oldest due pending pushes **whose consultation has no earlier push that
+   is not yet sent** (so at most one per consultation; `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers
+   never claim the same one), up to CLAIM_BATCH, marked `sending` with this worker's name and a lease, their
+   attempts counted; committed.
+2. Send them one after the other outside any transaction: one POST each with the bearer token, the idempotency
+   key and the signature. After a failure the rest of the batch is not tried (the receiver is likely down).
 3. Settle, in a second transaction: `sent` on a 2xx answer; otherwise `pending` again after a growing delay,
-   or `dead` after the last allowed attempt, until an administrator puts it back (/admin/syndication).
+   or `dead` after the last allowed attempt, until an administrator puts it back (/admin/syndication); the
+   untried ones back as they were.
 
 So the pushes of one consultation reach the receiver in the order of its transitions: a later one waits while
 an earlier one is being retried or is dead. A push whose worker died while sending it (its lease ran out) is
@@ -35,6 +38,11 @@ from eparticipation.syndication.settings import SyndicationConfig, syndication_c
 log = logging.getLogger(__name__)
 
 BATCH = 50
+# Pushes claimed in one transaction (each the head of its consultation), sent one after the other, and settled
+# in one transaction: two commits per batch rather than per push.
+CLAIM_BATCH = 20
+# A claim of the batch left unsent (after a failure, or when its lease would run out): back in the queue as it was.
+NOT_TRIED = object()
 SETTLE_RETRY_SECONDS = (0.5, 1, 2, 4)
 USER_AGENT = "eparticipation-syndication/1"
 
@@ -108,31 +116,37 @@ class Syndicator:
             session.commit()
         return len(expired)
 
-    def claim(self) -> Claim | None:
+    def claim(self, limit: int = 1) -> list[Claim]:
+        """Phase 1: up to `limit` due pushes, each the oldest unsent one of its consultation (so at most one per
+        consultation), committed as `sending` by this worker; [] when none may be sent now."""
         earlier = aliased(SyndicationPush)
         with self.session_factory() as session:
             now = self.now()
-            push = session.scalars(
+            pushes = session.scalars(
                 sa.select(SyndicationPush)
                 .where(SyndicationPush.status == PushStatus.pending, SyndicationPush.next_attempt_at <= now)
                 .where(~sa.exists().where(earlier.draft_id == SyndicationPush.draft_id,
                                           earlier.id < SyndicationPush.id, earlier.status != PushStatus.sent))
                 .order_by(SyndicationPush.next_attempt_at, SyndicationPush.id)
-                .limit(1)
+                .limit(limit)
                 .with_for_update(skip_locked=True, of=SyndicationPush)
-            ).first()
-            if push is None:
+            ).all()
+            if not pushes:
                 session.rollback()
-                return None
-            push.status = PushStatus.sending
-            push.attempts += 1
-            push.claimed_by = self.name
-            push.lease_until = now + self.config.lease
-            claim = Claim(push.id, push.attempts, push.event, push.idempotency_key, push.body.encode("utf-8"))
+                return []
+            claims = []
+            for push in pushes:
+                push.status = PushStatus.sending
+                push.attempts += 1
+                push.claimed_by = self.name
+                push.lease_until = now + self.config.lease
+                claims.append(Claim(push.id, push.attempts, push.event, push.idempotency_key,
+                                    push.body.encode("utf-8")))
             session.commit()
-            return claim
+            return claims
 
     def send(self, claim: Claim) -> PushError | None:
+        """Phase 2: one attempt; None when the receiver took it, otherwise what went wrong."""
         try:
             post(self.config, claim)
         except PushError as error:
@@ -142,38 +156,60 @@ class Syndicator:
             return PushError(f"unexpected {type(error).__name__}: {error}")
         return None
 
-    def settle(self, claim: Claim, failure: PushError | None) -> str:
+    def send_all(self, claims: list[Claim]) -> list[tuple[Claim, PushError | None | object]]:
+        """Send the claims one after the other. After a failure (the receiver is likely down or slow), or when
+        the lease would run out before one more attempt could time out, the rest are not tried (NOT_TRIED):
+        they go back to the queue as they were."""
+        deadline = time.monotonic() + self.config.lease.total_seconds() - self.config.timeout
+        results, stop = [], False
+        for claim in claims:
+            if stop or time.monotonic() > deadline:
+                results.append((claim, NOT_TRIED))
+                continue
+            failure = self.send(claim)
+            results.append((claim, failure))
+            stop = failure is not None
+        return results
+
+    def settle(self, results) -> list[str]:
+        """Phase 3: record the outcomes in one transaction, retrying for a few seconds while the database is
+        away."""
         for wait in (*SETTLE_RETRY_SECONDS, None):
             try:
-                return self.record_outcome(claim, failure)
+                return self.record_outcomes(results)
             except OperationalError:
                 if wait is None:
-                    raise  # stays `sending`: pending again once the lease runs out
-                log.warning("syndication push %s: cannot record its outcome yet", claim.push_id, exc_info=True)
+                    raise  # they stay `sending`: pending again once the lease runs out
+                log.warning("syndication: cannot record the outcome of %s pushes yet", len(results), exc_info=True)
                 time.sleep(wait)
 
-    def record_outcome(self, claim: Claim, failure: PushError | None) -> str:
+    def record_outcomes(self, results) -> list[str]:
+        outcomes = []
         with self.session_factory() as session:
-            push = session.scalars(
-                sa.select(SyndicationPush).where(SyndicationPush.id == claim.push_id).with_for_update()
-            ).first()
-            if (push is None or push.status != PushStatus.sending or push.claimed_by != self.name
-                    or push.attempts != claim.attempt):
-                session.rollback()
-                self.outcomes["superseded"] += 1
-                return "superseded"  # its lease ran out and another worker has it now
-            push.claimed_by = push.lease_until = None
-            if failure is None:
-                push.status = PushStatus.sent
-                push.sent_at = self.now()
-                push.last_error = None
-                outcome = "sent"
-                log.info("syndication push %s (%s) sent (attempt %s)", push.id, push.event, push.attempts)
-            else:
-                outcome = self.failed(push, failure.reason)
+            for claim, failure in results:
+                push = session.scalars(
+                    sa.select(SyndicationPush).where(SyndicationPush.id == claim.push_id).with_for_update()
+                ).first()
+                if (push is None or push.status != PushStatus.sending or push.claimed_by != self.name
+                        or push.attempts != claim.attempt):
+                    outcomes.append("superseded")  # its lease ran out and it was taken again meanwhile
+                    continue
+                push.claimed_by = push.lease_until = None
+                if failure is NOT_TRIED:
+                    push.status = PushStatus.pending
+                    push.attempts -= 1
+                    outcomes.append("not tried")
+                elif failure is None:
+                    push.status = PushStatus.sent
+                    push.sent_at = self.now()
+                    push.last_error = None
+                    log.info("syndication push %s (%s) sent (attempt %s)", push.id, push.event, push.attempts)
+                    outcomes.append("sent")
+                else:
+                    outcomes.append(self.failed(push, failure.reason))
             session.commit()
-        self.outcomes[outcome] += 1
-        return outcome
+        self.outcomes.update(outcomes)
+        return outcomes
 
     def failed(self, push: SyndicationPush, reason: str) -> str:
         push.last_error = reason[:ERROR_MAX]
@@ -187,12 +223,15 @@ class Syndicator:
         return "retrying"
 
     def deliver(self, limit: int = BATCH) -> int:
-        """Leases that ran out, then up to `limit` pushes, each claimed and settled on its own; how many."""
+        """Leases that ran out, then up to `limit` pushes, claimed CLAIM_BATCH at a time; how many were dealt
+        with (0: nothing was due)."""
         done = self.expire_leases()
         tried = 0
-        while tried < limit and (claim := self.claim()) is not None:
-            self.settle(claim, self.send(claim))
-            tried += 1
+        while tried < limit and (claims := self.claim(min(CLAIM_BATCH, limit - tried))):
+            outcomes = self.settle(self.send_all(claims))
+            tried += sum(outcome != "not tried" for outcome in outcomes)
+            if "not tried" in outcomes:
+                break  # the receiver failed: the rest wait for the next round
         return done + tried
 
 

@@ -128,10 +128,14 @@ def test_every_transition_reaches_the_receiver_once_in_order_signed_and_valid(
     assert syndicator.deliver() == 0
     assert len(receiver.requests) == 4  # once each
     payloads = [check_request(headers, body) for headers, body in receiver.requests]
-    assert [(p["consultation"]["id"], p["event"]) for p in payloads] == [(p.draft_id, p.event) for p in written]
+    # In order per consultation (those of different consultations go in the same batch).
+    for draft in (first, second):
+        assert [p["event"] for p in payloads if p["consultation"]["id"] == draft.id] == [
+            p.event for p in written if p.draft_id == draft.id]
     assert {p.status for p in pushes(dbsession)} == {PushStatus.sent}
 
-    opened, extended, closed, withdrawn = payloads
+    opened, extended, withdrawn = [p for p in payloads if p["consultation"]["id"] == first.id]
+    [closed] = [p for p in payloads if p["consultation"]["id"] == second.id]
     consultation = opened["consultation"]
     assert consultation["url"] == f"http://example.com/consultations/{first.id}/"
     assert consultation["title"] == {"fa": "پیش‌نویس آیین‌نامه آزمایشی", "en": "Draft test bylaw"}
@@ -326,7 +330,7 @@ def test_a_push_whose_worker_died_is_sent_again_once_its_lease_runs_out(
     draft = make_draft(dbsession, agency)
     testapp.login("coordinator@example.org")
     transition(testapp, draft, "open", start="2026-11-27", end="2027-01-10")
-    claim = syndicator.claim()  # ... and the worker is killed before it sends or records anything
+    [claim] = syndicator.claim()  # ... and the worker is killed before it sends or records anything
     [push] = pushes(dbsession)
     assert (push.status, push.claimed_by) == (PushStatus.sending, syndicator.name)
     assert syndicator.deliver() == 0  # held by its worker while the lease lasts
@@ -343,3 +347,18 @@ def test_the_administrators_page_is_in_persian_too(testapp, dbsession, config):
     page = testapp.get("/admin/syndication")
     assert "ارسال به سامانه ملی" in page.text and "هنوز هیچ ارسالی ثبت نشده است." in page.text
     assert "/admin/syndication" in testapp.get("/admin/").text
+
+
+def test_after_a_failure_the_rest_of_the_batch_waits_untried_for_the_next_round(
+        testapp, dbsession, agency, coordinator, config, receiver, syndicator):
+    drafts = [make_draft(dbsession, agency) for _ in range(3)]
+    testapp.login("coordinator@example.org")
+    for draft in drafts:
+        transition(testapp, draft, "open", start="2026-11-27", end="2027-01-10")
+    receiver.fail = 1
+    assert syndicator.deliver() == 1  # the first failed; the others were not tried
+    assert [(p.status, p.attempts) for p in pushes(dbsession)] == [
+        (PushStatus.pending, 1), (PushStatus.pending, 0), (PushStatus.pending, 0)]
+    assert len(receiver.requests) == 1
+    assert syndicator.deliver() == 2  # due at once: they were never tried
+    assert [p.status for p in pushes(dbsession)] == [PushStatus.pending, PushStatus.sent, PushStatus.sent]
