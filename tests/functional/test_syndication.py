@@ -362,3 +362,49 @@ def test_after_a_failure_the_rest_of_the_batch_waits_untried_for_the_next_round(
     assert len(receiver.requests) == 1
     assert syndicator.deliver() == 2  # due at once: they were never tried
     assert [p.status for p in pushes(dbsession)] == [PushStatus.pending, PushStatus.sent, PushStatus.sent]
+
+
+def test_the_delivery_worker_command_sends_pushes_with_the_ini_and_the_environment(
+        engine, database_url, tmp_path, receiver, monkeypatch, capsys):
+    """`eparticipation-deliver --once` as production runs it: the settings from its ini file, the token and
+    the secret from the environment; committed for real, and deleted afterwards."""
+    from eparticipation.consultations.models import Draft, WorkflowEvent
+    from eparticipation.agencies.models import Agency
+    from eparticipation.db import utcnow
+    from eparticipation.scripts import deliver
+
+    from .test_delivery_worker import worker_ini
+
+    with Session(engine) as session:
+        agency = make_agency(session, with_units=False)
+        draft = make_draft(session, agency, state="consultation", articles=0)
+        event = WorkflowEvent(draft_id=draft.id, transition="open", from_state=State.draft,
+                              to_state=State.consultation, at=utcnow(), details={})
+        session.add(event)
+        session.flush()
+        session.add(SyndicationPush(draft_id=draft.id, workflow_event_id=event.id, event="consultation.opened",
+                                    idempotency_key="0123456789abcdef" * 2, body='{"event":"consultation.opened"}',
+                                    status=PushStatus.pending, attempts=0, next_attempt_at=utcnow(),
+                                    created_at=utcnow()))
+        session.commit()
+        agency_id, draft_id = agency.id, draft.id
+    try:
+        ini = worker_ini(tmp_path / "worker.ini", database_url)
+        ini.write_text(ini.read_text() + f"eparticipation.syndication.url = {receiver.url}\n"
+                                         "eparticipation.syndication.timeout = 5\n", encoding="utf-8")
+        monkeypatch.setenv("SYNDICATION_TOKEN", "token-from-the-environment")
+        monkeypatch.setenv("SYNDICATION_SECRET", SECRET)
+        assert deliver.main([str(ini), "--once"]) == 0
+        [(headers, body)] = receiver.requests
+        assert body == b'{"event":"consultation.opened"}'
+        assert headers["Authorization"] == "Bearer token-from-the-environment"
+        assert headers[SIGNATURE_HEADER] == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["Idempotency-Key"] == "0123456789abcdef" * 2
+        with Session(engine) as session:
+            assert session.scalar(sa.select(SyndicationPush.status).where(
+                SyndicationPush.draft_id == draft_id)) == PushStatus.sent
+    finally:
+        with Session(engine) as session:
+            session.execute(sa.delete(Draft).where(Draft.id == draft_id))  # its events and pushes go with it
+            session.execute(sa.delete(Agency).where(Agency.id == agency_id))
+            session.commit()
