@@ -24,6 +24,7 @@ from eparticipation.syndication.settings import SyndicationConfig
 from ..conftest import NOW
 from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user
 from ..fakes import FakeReceiver
+from .test_host import host, host_app, host_clock  # noqa: F401  (fixtures: the package inside a host application)
 
 TOKEN = "national-system-token"
 SECRET = "a-shared-secret-of-at-least-32-characters"
@@ -408,3 +409,30 @@ def test_the_delivery_worker_command_sends_pushes_with_the_ini_and_the_environme
             session.execute(sa.delete(Draft).where(Draft.id == draft_id))  # its events and pushes go with it
             session.execute(sa.delete(Agency).where(Agency.id == agency_id))
             session.commit()
+
+
+def test_inside_a_host_every_address_of_a_push_is_under_its_prefix(host, host_app, dbsession, receiver):
+    original = host_app.registry.get("syndication")
+    host_app.registry["syndication"] = SyndicationConfig(url=receiver.url, token=TOKEN, secret=SECRET, timeout=5)
+    try:
+        agency = make_agency(dbsession, code="tax")
+        make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
+        opened = make_draft(dbsession, agency)
+        closed = make_draft(dbsession, agency, state="closed", opens_at=NOW - timedelta(days=40),
+                            closes_at=NOW - timedelta(days=5))
+        make_final_report(dbsession, closed)
+        host.login("coordinator@example.org")
+        transition(host, opened, "open", start="2026-11-27", end="2027-01-10")
+        transition(host, closed, "publish")
+    finally:
+        host_app.registry["syndication"] = original
+    payloads = [json.loads(p.body) for p in pushes(dbsession)]
+    for payload in payloads:
+        VALIDATOR.validate(payload)
+    assert [p["consultation"]["url"] for p in payloads] == [
+        f"http://example.com/participation/consultations/{opened.id}/",
+        f"http://example.com/participation/consultations/{closed.id}/"]
+    report = payloads[1]["outcome"]["report"]
+    assert report["page"] == f"http://example.com/participation/consultations/{closed.id}/report/"
+    assert all(url.startswith(report["page"]) for url in report.values())
+    assert host.get(report["json"]).json["draft"]["id"] == closed.id
