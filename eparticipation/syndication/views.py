@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config, view_defaults
+from sqlalchemy.orm import selectinload
 
 from eparticipation.audit import record
 from eparticipation.consultations import draft_url
@@ -63,6 +64,7 @@ class SyndicationViews:
             sa.select(SyndicationPush.status, sa.func.count()).group_by(SyndicationPush.status)).all())
         status = request.params.get("status", "")
         query = (sa.select(SyndicationPush, Draft).join(Draft, Draft.id == SyndicationPush.draft_id)
+                 .options(selectinload(Draft.texts))
                  .order_by(SyndicationPush.id.desc()).limit(PUSHES_PER_PAGE + 1))
         if status:
             try:

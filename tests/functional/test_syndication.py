@@ -436,3 +436,34 @@ def test_inside_a_host_every_address_of_a_push_is_under_its_prefix(host, host_ap
     assert report["page"] == f"http://example.com/participation/consultations/{closed.id}/report/"
     assert all(url.startswith(report["page"]) for url in report.values())
     assert host.get(report["json"]).json["draft"]["id"] == closed.id
+
+
+def test_the_pushes_page_costs_the_same_statements_for_one_push_or_forty(en, dbsession, agency, query_counter):
+    from eparticipation.consultations.models import WorkflowEvent
+
+    def add_push(n):
+        draft = make_draft(dbsession, agency, title_en=f"Bylaw {n}")
+        event = WorkflowEvent(draft_id=draft.id, transition="open", from_state=State.draft,
+                              to_state=State.consultation, at=NOW, details={})
+        dbsession.add(event)
+        dbsession.flush()
+        dbsession.add(SyndicationPush(draft_id=draft.id, workflow_event_id=event.id, event="consultation.opened",
+                                      idempotency_key=f"{n:032d}", body="{}", status=PushStatus.dead, attempts=3,
+                                      last_error="HTTP 503", next_attempt_at=NOW, created_at=NOW))
+        dbsession.flush()
+
+    def statements():
+        en.app_dbsession.expire_all()
+        with query_counter() as counted:
+            page = en.get("/admin/syndication")
+        return counted.count, page
+
+    make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
+    en.login("admin@example.org")
+    add_push(0)
+    few, _page = statements()
+    for n in range(1, 40):
+        add_push(n)
+    many, page = statements()
+    assert many <= few
+    assert "Bylaw 39" in page.text and page.text.count("HTTP 503") == 40
