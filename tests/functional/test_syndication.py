@@ -467,3 +467,26 @@ def test_the_pushes_page_costs_the_same_statements_for_one_push_or_forty(en, dbs
     many, page = statements()
     assert many <= few
     assert "Bylaw 39" in page.text and page.text.count("HTTP 503") == 40
+
+
+def test_metrics_show_the_pushes_not_sent_and_the_oldest_pending(testapp, dbsession, agency, config, clock):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape():
+        page = testapp.get("/metrics", extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(page.text) for s in family.samples}
+
+    make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
+    first, second = make_draft(dbsession, agency), make_draft(dbsession, agency)
+    testapp.login("coordinator@example.org")
+    transition(testapp, first, "open", start="2026-11-27", end="2027-01-10")
+    transition(testapp, second, "open", start="2026-11-27", end="2027-01-10")
+    dbsession.execute(sa.update(SyndicationPush).where(SyndicationPush.draft_id == second.id)
+                      .values(status=PushStatus.dead))
+    clock.advance(minutes=30)
+    samples = scrape()
+    assert samples[("eparticipation_syndication_pushes", (("status", "pending"),))] == 1
+    assert samples[("eparticipation_syndication_pushes", (("status", "dead"),))] == 1
+    assert samples[("eparticipation_syndication_pushes", (("status", "sending"),))] == 0
+    assert samples[("eparticipation_syndication_oldest_pending_seconds", ())] == 30 * 60
