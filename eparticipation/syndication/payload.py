@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import json
 from datetime import timezone
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from persiantools.jdatetime import JalaliDate
@@ -103,9 +104,17 @@ def outcome(request, draft) -> dict:
     }
 
 
-def build_payload(request, draft, event, key: str) -> dict:
+def on_site(url: str, site_url: str) -> str:
+    """`url` with the site's public origin, when one is configured (its path, with any route prefix, kept)."""
+    if not site_url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((*urlsplit(site_url)[:2], parts.path, parts.query, parts.fragment))
+
+
+def build_payload(request, draft, event, key: str, site_url: str = "") -> dict:
     agency = draft.agency
-    return {
+    payload = {
         "schemaVersion": SCHEMA_VERSION,
         "event": EVENTS[event.transition],
         "eventId": key,
@@ -126,6 +135,12 @@ def build_payload(request, draft, event, key: str) -> dict:
         },
         "outcome": outcome(request, draft) if event.transition == "publish" else None,
     }
+    consultation = payload["consultation"]
+    consultation["url"] = on_site(consultation["url"], site_url)
+    if payload["outcome"] is not None:
+        report = payload["outcome"]["report"]
+        report.update({name: on_site(url, site_url) for name, url in report.items()})
+    return payload
 
 
 def encode(payload: dict) -> str:

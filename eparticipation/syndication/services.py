@@ -19,15 +19,16 @@ def on_transition(event):
     """DraftTransitioned: the push of the transition, when syndication is on. Written in the transition's
     transaction, so it exists exactly when the transition was committed."""
     request, draft, step = event.request, event.draft, event.event
-    if syndication_config(request.registry) is None or step.transition not in EVENTS:
+    config = syndication_config(request.registry)
+    if config is None or step.transition not in EVENTS:
         return
     dbsession = request.dbsession
     dbsession.flush()  # the workflow event's id
     key = new_key()
     dbsession.add(SyndicationPush(
         draft_id=draft.id, workflow_event_id=step.id, event=EVENTS[step.transition], idempotency_key=key,
-        body=encode(build_payload(request, draft, step, key)), status=PushStatus.pending, attempts=0,
-        next_attempt_at=request.now, created_at=request.now,
+        body=encode(build_payload(request, draft, step, key, config.site_url)), status=PushStatus.pending,
+        attempts=0, next_attempt_at=request.now, created_at=request.now,
     ))
     dbsession.flush()
 

@@ -2,6 +2,9 @@
 registry (`registry["syndication"]`; None when syndication is off).
 
     eparticipation.syndication.url = https://...           the national system's endpoint; empty or absent: off
+    eparticipation.syndication.site_url = https://...      this site's public origin, that the pushes' addresses are
+                                                           built on (the tick's request, which closes consultations,
+                                                           knows no host); absent: the request's own
     eparticipation.syndication.token = ...                 sent as `Authorization: Bearer <token>`
     eparticipation.syndication.secret = ...                the signature's HMAC-SHA256 key (≥ 32 characters)
     eparticipation.syndication.timeout = 15                seconds to wait for the receiver's answer
@@ -24,7 +27,7 @@ from eparticipation.settings import SettingError
 
 PREFIX = "eparticipation.syndication."
 ENVIRONMENT_PREFIX = "SYNDICATION_"
-OPTIONS = ("url", "token", "secret", "timeout", "max_attempts", "retry_base_seconds", "lease_seconds")
+OPTIONS = ("url", "token", "secret", "site_url", "timeout", "max_attempts", "retry_base_seconds", "lease_seconds")
 SECRET_MIN = 32
 TIMEOUT_MAX = 120
 
@@ -38,6 +41,7 @@ class SyndicationConfig:
     max_attempts: int = 8
     retry_base: timedelta = timedelta(minutes=1)
     lease: timedelta = timedelta(minutes=5)
+    site_url: str = ""  # scheme://host[:port], no path; "" for the request's own
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff: the base delay after the first failure, doubled after each further one."""
@@ -75,6 +79,15 @@ def check_url(url: str) -> str:
     return url
 
 
+def check_origin(origin: str) -> str:
+    parts = urlsplit(origin)
+    if (parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/")
+            or parts.query or parts.fragment or parts.username):
+        raise SettingError(f"{PREFIX}site_url must be an origin such as https://participation.example.ir (the route "
+                           f"prefix is added by the application), not {origin!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def number(options: dict, name: str, default, kind=float, minimum=None, maximum=None):
     raw = options.get(name)
     if raw in (None, ""):
@@ -110,6 +123,7 @@ def read_syndication_settings(settings: dict, environ=None) -> SyndicationConfig
         max_attempts=number(options, "max_attempts", 8, int, minimum=1, maximum=100),
         retry_base=timedelta(seconds=number(options, "retry_base_seconds", 60.0, minimum=0.001, maximum=86400)),
         lease=timedelta(seconds=number(options, "lease_seconds", 300.0, minimum=1, maximum=86400)),
+        site_url=check_origin(options["site_url"]) if options.get("site_url") else "",
     )
     if config.lease.total_seconds() <= config.timeout:
         raise SettingError(f"{PREFIX}lease_seconds must be longer than {PREFIX}timeout ({config.timeout:g} s)")

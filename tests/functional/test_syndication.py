@@ -490,3 +490,31 @@ def test_metrics_show_the_pushes_not_sent_and_the_oldest_pending(testapp, dbsess
     assert samples[("eparticipation_syndication_pushes", (("status", "dead"),))] == 1
     assert samples[("eparticipation_syndication_pushes", (("status", "sending"),))] == 0
     assert samples[("eparticipation_syndication_oldest_pending_seconds", ())] == 30 * 60
+
+
+def test_a_consultation_the_tick_closes_is_pushed_with_the_sites_public_address(app, dbsession, agency, config,
+                                                                                   clock):
+    """A command's request knows no host (http://localhost): the pushes are built on `site_url`."""
+    from dataclasses import replace
+
+    from pyramid.scripting import prepare
+
+    from eparticipation.consultations import draft_url
+    from eparticipation.consultations.services import tick
+
+    app.registry["syndication"] = replace(config, site_url="https://participation.example.ir")
+    ended = make_draft(dbsession, agency, state="consultation", opens_at=NOW - timedelta(days=31),
+                       closes_at=NOW - timedelta(minutes=1))
+    env = prepare(registry=app.registry)
+    env["request"].environ["app.dbsession"] = dbsession
+    env["request"].root = env["root"]  # as eparticipation.scripts.bootstrap sets it
+    try:
+        assert draft_url(env["request"], ended).startswith("http://localhost/")
+        assert tick(env["request"]) == [ended]
+    finally:
+        env["closer"]()
+    [push] = pushes(dbsession)
+    payload = json.loads(push.body)
+    VALIDATOR.validate(payload)
+    assert payload["event"] == "consultation.closed"
+    assert payload["consultation"]["url"] == f"https://participation.example.ir/consultations/{ended.id}/"

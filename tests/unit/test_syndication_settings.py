@@ -72,3 +72,22 @@ def test_the_worker_runs_the_syndication_task(app):
     from eparticipation.tasks import worker_tasks
 
     assert ("syndication", deliver_pushes) in worker_tasks(app.registry)
+
+
+def test_the_sites_public_origin_is_an_origin():
+    assert read_syndication_settings(GOOD, environ={}).site_url == ""
+    config = read_syndication_settings({**GOOD, f"{P}site_url": "https://participation.example.ir/"}, environ={})
+    assert config.site_url == "https://participation.example.ir"
+    for wrong in ("participation.example.ir", "https://participation.example.ir/participation", "ftp://x.ir",
+                  "https://x.ir/?a=1"):
+        with pytest.raises(SettingError, match="site_url must be an origin"):
+            read_syndication_settings({**GOOD, f"{P}site_url": wrong}, environ={})
+
+
+def test_an_address_is_put_on_the_sites_origin_with_its_prefix_kept():
+    from eparticipation.syndication.payload import on_site
+
+    assert on_site("http://localhost/participation/consultations/3/", "https://p.example.ir") == (
+        "https://p.example.ir/participation/consultations/3/")
+    assert on_site("http://example.com/consultations/3/report/report.json", "") == (
+        "http://example.com/consultations/3/report/report.json")
