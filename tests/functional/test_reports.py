@@ -4,6 +4,8 @@ finalised by the editors, published with the outcome as a page, a PDF in Persian
 import csv
 import io
 import json
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -80,7 +82,7 @@ def test_closing_queues_the_report_and_the_worker_builds_it(testapp, dbsession, 
     assert report.statistics["totals"]["comments"] == 7
     assert report.themes
     page = testapp.get(f"/consultations/{draft.id}/report/")
-    assert page.html.select("svg[role=img] title")
+    assert page.html.select("figure.report-chart[role=img][aria-label]")
     assert page.html.select("table.report-table caption")
 
 
@@ -385,3 +387,26 @@ def test_only_administrators_see_the_reports_queue(en, dbsession, draft, failed_
     en.post("/admin/reports", {"csrf_token": token, "rebuild_all": "1"}, status=403)
     en.post("/admin/reports", {"csrf_token": token, "rebuild": str(failed_build.id)}, status=403)
     assert report_of(dbsession, draft).status == ReportStatus.failed
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_pdf_charts_read_in_persian(testapp, dbsession, draft):
+    """WeasyPrint drew the charts' SVG labels unshaped: pdftotext read «دنورهش» for «شهروند». Now each label is
+    text, as in the table beneath it, so a reader (or a search in the PDF) finds it in both places."""
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    pdf = testapp.get(f"/consultations/{draft.id}/report/report.pdf?lang=fa").body
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    for label in ("شهروند", "بخش خصوصی", "کارمند دولت"):
+        assert text.count(label) >= 2, label  # the chart's row and the table's
+        assert label[::-1] not in text
+
+
+def test_the_report_page_charts_label_their_bars_as_text(testapp, dbsession, draft):
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?lang=fa")
+    chart = page.html.select_one("figure.report-chart")
+    assert chart["role"] == "img" and "مشارکت‌کنندگان" in chart["aria-label"]
+    assert [label.get_text() for label in chart.select(".chart-label")][0] == "شهروند"
+    assert not chart.select("svg text")
