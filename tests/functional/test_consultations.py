@@ -1,7 +1,7 @@
 """Drafts and their workflow (DESIGN §4): writing, opening with its guards, extending, withdrawing,
 closing by the clock, the final text, publishing and the comparison, the history, and who may do what."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,23 +106,36 @@ def test_opening_guards_explain_each_problem(testapp, dbsession, agency, people,
     assert "The draft has no articles yet." in page.text
     form = page.forms["transition"]
     form["start"] = "2026-11-26"  # yesterday
-    form["end"] = "2026-12-25"  # 29 days after
+    form["end"] = "2026-12-24"  # 29 days in all
     page = form.submit("confirm", status=400)
     assert "The consultation cannot start in the past." in page.text
-    assert "The consultation must last at least 30 days" in page.text
-    assert page.forms["transition"]["end"].value == "2026-12-25"  # what was typed is kept
+    assert "The consultation must last at least 30 days: end it on 25 December 2026 or later" in page.text
+    assert page.forms["transition"]["end"].value == "2026-12-24"  # what was typed is kept
     assert draft.state == State.draft
 
 
 @pytest.mark.parametrize("days, accepted", [(29, False), (30, True)])
 def test_a_consultation_lasts_at_least_thirty_days(testapp, dbsession, agency, people, clock, days, accepted):
+    """Counted as a calendar counts them: the first and the last day are both days of the consultation."""
     draft = make_draft(dbsession, agency)
     app = as_user(testapp, "coordinator")
     form = open_form(app, draft)
     form["start"] = "2026-11-28"
-    form["end"] = (NOW.date() + timedelta(days=1 + days)).isoformat()
+    form["end"] = (date(2026, 11, 28) + timedelta(days=days - 1)).isoformat()
     form.submit("confirm", status=303 if accepted else 400)
     assert draft.state == (State.consultation if accepted else State.draft)
+
+
+def test_thirty_days_from_today_are_thirty_days_left(testapp, dbsession, agency, people, clock):
+    """6 Azar to 5 Dey 1405 is thirty days: accepted, and the page counts thirty."""
+    draft = make_draft(dbsession, agency)
+    app = as_user(testapp, "coordinator")
+    form = open_form(app, draft)
+    form["start"], form["end"] = "۱۴۰۵/۰۹/۰۶", "۱۴۰۵/۱۰/۰۵"
+    form.submit("confirm", status=303)
+    assert draft.state == State.consultation and draft.last_day() == date(2026, 12, 26)
+    page = testapp.get(f"/consultations/{draft.id}/?lang=en")
+    assert "30 days left to take part" in page.html.select_one(".days-left").get_text()
 
 
 def test_opening_in_persian_with_jalali_dates_freezes_the_text(testapp, dbsession, agency, people, clock):
