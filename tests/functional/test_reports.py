@@ -410,3 +410,19 @@ def test_the_report_page_charts_label_their_bars_as_text(testapp, dbsession, dra
     assert chart["role"] == "img" and "مشارکت‌کنندگان" in chart["aria-label"]
     assert [label.get_text() for label in chart.select(".chart-label")][0] == "شهروند"
     assert not chart.select("svg text")
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_the_report_lists_provinces_alphabetically_in_the_readers_language(testapp, dbsession, draft, language):
+    from eparticipation.i18n import collation_key
+
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?_LOCALE_={language}")
+    table = page.html.select_one('section[aria-labelledby="participants_by_province-heading"] table')
+    names = [th.get_text() for th in table.select("tbody th[scope=row]")]
+    assert len(names) == 33
+    assert names[:31] == sorted(names[:31], key=collation_key(language))
+    assert names.index("گیلان" if language == "fa" else "Gilan") < names.index("همدان" if language == "fa" else "Hamadan")
+    chart = page.html.select_one('section[aria-labelledby="participants_by_province-heading"] figure')
+    assert [label.get_text() for label in chart.select(".chart-label")] == names  # the bars in the same order
