@@ -1,6 +1,7 @@
 """Drafts and their workflow (DESIGN §4): writing, opening with its guards, extending, withdrawing,
 closing by the clock, the final text, publishing and the comparison, the history, and who may do what."""
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -310,3 +311,16 @@ def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, ag
     finally:
         app.registry["workflow_guards"]["publish"][:] = guards_before
         app.registry.unregisterHandler(heard.append, (DraftTransitioned,))
+
+
+@pytest.mark.parametrize("state, who", [("draft", "editor"), ("consultation", "citizen"), ("consultation", "editor")])
+def test_screen_readers_hear_persian_digits_on_a_persian_page(testapp, dbsession, agency, people, clock, state, who):
+    """Hidden labels ("Edit article 1") are read aloud: a Latin «1» in a Persian sentence is read in English."""
+    draft = make_draft(dbsession, agency, state=state)
+    page = as_user(testapp, who).get(f"/consultations/{draft.id}/?_LOCALE_=fa")
+    assert page.html.html["lang"] == "fa"
+    spoken = [node.get_text() for node in page.html.select(".visually-hidden")]
+    spoken += [node["aria-label"] for node in page.html.select("[aria-label]")]
+    assert spoken
+    latin = [text for text in spoken if re.search(r"[0-9]", text)]
+    assert not latin
