@@ -324,3 +324,15 @@ def test_screen_readers_hear_persian_digits_on_a_persian_page(testapp, dbsession
     assert spoken
     latin = [text for text in spoken if re.search(r"[0-9]", text)]
     assert not latin
+
+
+def test_the_timeline_tells_reached_steps_from_those_to_come(testapp, dbsession, agency, people, clock):
+    draft = make_draft(dbsession, agency, state="consultation")
+    page = testapp.get(f"/consultations/{draft.id}/?_LOCALE_=en")
+    steps = page.html.select("ol.timeline > li")
+    marks = [step.select_one(".timeline-mark").get_text() for step in steps]
+    assert marks == ["✓", "✓", "○", "○"]
+    assert [step.get("aria-current") for step in steps] == [None, "step", None, None]
+    closing = steps[2].get_text(" ", strip=True)
+    assert "expected" in closing and "not yet" in closing
+    assert "not-reached" in steps[3]["class"] and "reached" not in steps[3]["class"]
