@@ -426,3 +426,15 @@ def test_the_report_lists_provinces_alphabetically_in_the_readers_language(testa
     assert names.index("گیلان" if language == "fa" else "Gilan") < names.index("همدان" if language == "fa" else "Hamadan")
     chart = page.html.select_one('section[aria-labelledby="participants_by_province-heading"] figure')
     assert [label.get_text() for label in chart.select(".chart-label")] == names  # the bars in the same order
+
+
+def test_a_small_consultation_shows_the_totals_its_page_already_shows(testapp, dbsession, draft):
+    """One comment on the whole draft, six on articles, k = 5: the draft page lists the comments, so the
+    report no longer hides «1» behind «< 5»."""
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?_LOCALE_=en")
+    names, values = page.html.select("#numbers-heading ~ dl dt"), page.html.select("#numbers-heading ~ dl dd")
+    totals = {name.get_text(strip=True): value.get_text(strip=True) for name, value in zip(names, values)}
+    assert (totals["Comments"], totals["Comments on the whole draft"], totals["Comments on articles"]) == ("7", "1", "6")
+    assert "given as they are" in page.text
