@@ -492,7 +492,7 @@ class OpenView(TransitionView):
     def preview_params(self):
         today = workflow.local_date(self.request.now)
         days = self.request.registry.settings["eparticipation.min_consultation_days"]
-        return {"start": today, "end": today + timedelta(days=days)}
+        return {"start": today, "end": today + timedelta(days=days - 1)}  # the first and the last day count
 
 
 @view_config(context=Draft, name="extend", renderer="consultations/transition.jinja2",

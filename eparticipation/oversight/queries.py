@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "account.second_factor.reset": _("Second factor reset by an administrator"),
     "account.recovery_codes.renew": _("Recovery codes made anew"),
     "account.password.change": _("Password changed by its owner"),
+    "account.sessions.end": _("Every session of the account ended by an administrator"),
     "account.password.reset": _("Password set again through a link sent to the address"),
     "draft.create": _("Draft written"),
     "draft.edit": _("Draft changed"),

@@ -604,7 +604,8 @@ def play(dbsession, registry, spec: DemoDraft, agency: Agency, users: dict[str, 
         with request_at(registry, dbsession, at, user) as request:
             if isinstance(step, Open):
                 start = workflow.local_date(request.now)
-                transition(draft, request, "open", start=start, end=start + timedelta(days=max(step.days, min_days)))
+                last_day = start + timedelta(days=max(step.days, min_days) - 1)  # the first day is one of them
+                transition(draft, request, "open", start=start, end=last_day)
             elif isinstance(step, Extend):
                 transition(draft, request, "extend", end=draft.last_day() + timedelta(days=step.days),
                            reason=step.reason)
