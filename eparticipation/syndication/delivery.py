@@ -186,10 +186,12 @@ class Syndicator:
     def record_outcomes(self, results) -> list[str]:
         outcomes = []
         with self.session_factory() as session:
+            rows = {push.id: push for push in session.scalars(
+                sa.select(SyndicationPush).where(SyndicationPush.id.in_([claim.push_id for claim, _ in results]))
+                .order_by(SyndicationPush.id).with_for_update()
+            )}
             for claim, failure in results:
-                push = session.scalars(
-                    sa.select(SyndicationPush).where(SyndicationPush.id == claim.push_id).with_for_update()
-                ).first()
+                push = rows.get(claim.push_id)
                 if (push is None or push.status != PushStatus.sending or push.claimed_by != self.name
                         or push.attempts != claim.attempt):
                     outcomes.append("superseded")  # its lease ran out and it was taken again meanwhile
