@@ -305,6 +305,39 @@ def participants(dbsession, draft: Draft) -> list[Participant]:
     return [Participant(row, row[-1]) for row in rows]
 
 
+@dataclass(frozen=True)
+class AnswerLine:
+    """One answered comment as its author is told of it: where it was, what was decided and why."""
+
+    comment_id: int
+    article_number: str | None  # None: on the whole draft
+    decision: Decision
+    reason: str
+    legal_basis_law: str | None
+    legal_basis_article: str | None
+
+
+def answers_by_author(dbsession, draft: Draft, per_author: int) -> dict[int, list[AnswerLine]]:
+    """Each author's first `per_author` answered visible comments (in the order they wrote them), each with the
+    latest wording of its response: one statement for the whole consultation."""
+    rows = dbsession.execute(
+        sa.select(Comment.author_id, Comment.id, ConsultedArticle.number, ResponseRevision.decision,
+                  ResponseRevision.reason, ResponseRevision.legal_basis_law, ResponseRevision.legal_basis_article)
+        .join(ResponseComment, ResponseComment.comment_id == Comment.id)
+        .join(ResponseRevision, ResponseRevision.response_id == ResponseComment.response_id)
+        .outerjoin(ConsultedArticle, ConsultedArticle.id == Comment.article_id)
+        .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible,
+               ResponseRevision.number == latest_revision_number())
+        .order_by(Comment.author_id, Comment.id)
+    ).all()
+    found: dict[int, list[AnswerLine]] = {}
+    for author_id, *line in rows:
+        lines = found.setdefault(author_id, [])
+        if len(lines) < per_author:
+            lines.append(AnswerLine(*line))
+    return found
+
+
 def comments_of(dbsession, response: Response) -> list[Comment]:
     return dbsession.scalars(
         sa.select(Comment).where(Comment.id.in_(response.comment_ids)).order_by(Comment.id)
