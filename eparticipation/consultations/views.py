@@ -192,7 +192,8 @@ def compare(context, request):
         return [ArticleText(a.number, a.heading, a.text, tuple(a.notes)) for a in articles]
 
     changes = compare_articles(as_text(context.consulted_articles), as_text(context.articles))
-    return {"draft": context, "changes": changes, "counts": summary(changes), **presentation(request)}
+    return {"draft": context, "changes": changes, "counts": summary(changes), **presentation(request),
+            "sections": page_sections(request, "compare", context)}
 
 
 @view_config(context=Draft, name="original", permission=Permissions.DraftView, request_method="GET")
