@@ -16,6 +16,8 @@ ACL, so a new staff page is covered without naming it. Public pages keep their c
 only anonymous visitors' pages, which this rule never marks).
 """
 
+from functools import lru_cache
+
 from pyramid.authorization import ACLHelper, Everyone
 from pyramid.security import NO_PERMISSION_REQUIRED
 
@@ -49,7 +51,8 @@ def allow_framing(request, origins):
     request.frame_ancestors = tuple(origins)
 
 
-def framing_headers(origins) -> dict:
+@lru_cache(maxsize=256)
+def framing_headers(origins: tuple) -> dict:
     """The security headers of a response that `origins` may frame (none: the site's own, framed by no one)."""
     if not origins:
         return SECURITY_HEADERS

@@ -13,6 +13,7 @@ from importlib.resources import files
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPNotModified, HTTPSeeOther
 from pyramid.renderers import render
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from eparticipation.agencies.models import Agency
@@ -97,16 +98,12 @@ def widget_page(context, request):
 
 def widget_response(request, page: Page):
     allow_framing(request, page.origins)
-    max_age = request.registry.settings["eparticipation.embed.max_age"]
-    headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": f'"{page.etag}"'}
+    headers = [("Cache-Control", f"public, max-age={request.registry.settings['eparticipation.embed.max_age']}"),
+               ("ETag", f'"{page.etag}"')]
     if page.etag in request.if_none_match:
-        return HTTPNotModified(headers=headers)
-    response = request.response
-    response.headers.update(headers)
-    response.content_type = "text/html"
-    response.charset = "utf-8"
-    response.body = page.body
-    return response
+        return HTTPNotModified(headerlist=headers)
+    headers.append(("Content-Type", "text/html; charset=utf-8"))
+    return Response(body=page.body, headerlist=headers)
 
 
 @view_config(context=Root, name="embed.js", permission=Permissions.SiteView, request_method=("GET", "HEAD"))

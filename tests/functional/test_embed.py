@@ -372,3 +372,28 @@ def test_two_statements_on_a_miss_none_on_a_hit(testapp, dbsession, agency, quer
     with query_counter() as more:
         testapp.get("/embed/tax/", {"lang": "en"})
     assert more.count == missed.count
+
+
+def test_the_widget_under_a_hosts_prefix(engine, app_settings, tm, dbsession):
+    """Inside a host application (README): the snippets, the widget and its script are under the prefix."""
+    from eparticipation.clock import FrozenClock
+    from tests.host import main
+
+    from .test_host import PREFIX, HostApp
+
+    host_app = main({}, **app_settings)
+    host_app.registry["clock"] = FrozenClock(NOW)
+    host = HostApp(host_app, extra_environ={"HTTP_HOST": "example.com", "tm.active": True, "tm.manager": tm,
+                                            "app.dbsession": dbsession})
+    agency = make_agency(dbsession, code="tax")
+    open_draft(dbsession, agency, title_en="Under the prefix")
+    set_origins(dbsession, agency, PORTAL)
+    make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
+    host.login("coordinator@example.org")
+    section = host.get("/agencies/tax/").html.select_one("section#embed")
+    assert f'src="http://example.com{PREFIX}/embed/tax/?lang=fa' in section.select_one("code.embed-iframe").text
+    assert f'src="http://example.com{PREFIX}/embed.js"' in section.select_one("code.embed-script").text
+    widget = host.get("/embed/tax/", {"lang": "en"})
+    assert "Under the prefix" in widget.text
+    assert PORTAL in widget.headers["Content-Security-Policy"]
+    assert host.get("/embed.js").content_type == "text/javascript"
