@@ -14,9 +14,9 @@ from eparticipation.permissions import Permissions
 
 def drop_agency_pages(event):
     """A transition (opened, extended, closed, withdrawn, …) changes the agency's list."""
-    from eparticipation.embed.services import embed_cache
+    from eparticipation.embed.services import drop_pages
 
-    embed_cache(event.request.registry).drop(event.draft.agency.code)
+    drop_pages(event.request, event.draft.agency.code)
 
 
 def embed_section_data(agency, request) -> dict:

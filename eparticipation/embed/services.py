@@ -188,6 +188,22 @@ def embed_cache(registry) -> EmbedCache:
     return registry["embed_cache"]
 
 
+def drop_pages(request, code: str):
+    """The agency's kept pages are out of date: dropped now, and again once the change is committed (a request
+    in between would have kept a page rendered from what was there before)."""
+    from transaction.interfaces import NoTransaction
+
+    cache = embed_cache(request.registry)
+    cache.drop(code)
+    manager = getattr(request, "tm", None)
+    try:
+        current = manager.get() if manager is not None else None
+    except NoTransaction:  # a script's request outside a transaction: nothing is kept for it anyway
+        current = None
+    if current is not None:
+        current.addAfterCommitHook(lambda committed: committed and cache.drop(code))
+
+
 def settings_of(dbsession, agency) -> EmbedSettings | None:
     return dbsession.get(EmbedSettings, agency.id)
 

@@ -29,6 +29,7 @@ from eparticipation.embed.services import (
     THEMES,
     Options,
     Page,
+    drop_pages,
     embed_cache,
     etag_of,
     load_widget,
@@ -113,7 +114,6 @@ def loader_script(context, request):
     response.charset = "utf-8"
     response.body = LOADER
     response.headers["Cache-Control"] = f"public, max-age={request.registry.settings['eparticipation.embed.max_age']}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -193,6 +193,6 @@ class EmbedSettingsView(FormView):
         request.dbsession.flush()
         record(request, "embed.origins", settings, agency_id=agency.id, object_id=agency.id,
                before={"origins": before}, after={"origins": origins})
-        embed_cache(request.registry).drop(agency.code)
+        drop_pages(request, agency.code)
         flash(request, _("The origins are saved: the widget may be shown on their pages."), "success")
         return HTTPSeeOther(request.resource_url(agency, "embed-settings"))

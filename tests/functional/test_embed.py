@@ -74,7 +74,10 @@ def test_the_coordinator_finds_the_snippets_and_sets_the_origins(en, dbsession, 
     assert f"/embed/tax/?lang=en&amp;theme=dark&amp;consultation={draft.id}" in iframe
     assert f'data-lang="en" data-theme="dark" data-consultation="{draft.id}"' in section.select_one("code.embed-script").text
 
-    form = en.get("/agencies/tax/embed-settings").forms["embed-origins"]
+    settings_page = en.get("/agencies/tax/embed-settings")
+    assert settings_page.html.select_one("h1").text == "Widget for the agency's portal"
+    assert settings_page.html.select_one("#embed-title").text == "The snippet"
+    form = settings_page.forms["embed-origins"]
     form["origins"] = "HTTPS://Portal.Example.IR/\n\nhttp://localhost:8080\nhttps://portal.example.ir"
     page = form.submit("save", status=303).follow()
     assert "The origins are saved" in page.text
