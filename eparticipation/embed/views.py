@@ -97,8 +97,16 @@ def widget_page(context, request):
     return widget_response(request, page)
 
 
+def not_shared_with_a_cookie(request, response):
+    """The page is everyone's, but a response that renews a visitor's session cookie is theirs alone: no proxy
+    may keep it and hand the cookie to someone else."""
+    if "Set-Cookie" in response.headers:
+        response.headers["Cache-Control"] = "private, no-cache"
+
+
 def widget_response(request, page: Page):
     allow_framing(request, page.origins)
+    request.add_response_callback(not_shared_with_a_cookie)
     headers = [("Cache-Control", f"public, max-age={request.registry.settings['eparticipation.embed.max_age']}"),
                ("ETag", f'"{page.etag}"')]
     if page.etag in request.if_none_match:

@@ -316,6 +316,13 @@ def test_etag_and_not_modified(testapp, dbsession, agency):
     assert testapp.get("/embed/tax/", {"theme": "dark"}).headers["ETag"] != etag
 
 
+def test_a_response_that_renews_a_cookie_is_not_public(testapp, dbsession, agency):
+    page = testapp.get("/embed/tax/", {"_LOCALE_": "en"})  # the site's language choice sets a cookie
+    assert "Set-Cookie" in page.headers
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert testapp.get("/embed/tax/").headers["Cache-Control"] == "public, max-age=300"
+
+
 def test_the_tag_changes_with_the_origins(en, dbsession, agency, people):
     etag = en.get("/embed/tax/").headers["ETag"]
     en.login("coordinator@example.org")

@@ -54,3 +54,13 @@ def test_days_left_and_midnight_in_tehran():
     assert days_left(datetime(2026, 11, 28, 20, 30, tzinfo=timezone.utc), AT) == 2
     assert days_left(AT, AT) == 0
     assert next_midnight(AT) == datetime(2026, 11, 27, 20, 30, tzinfo=timezone.utc)
+
+
+def test_days_left_as_the_draft_counts_them():
+    from datetime import timedelta
+
+    from eparticipation.consultations.models import Draft, State
+
+    for hours in (1, 23, 24, 25, 24 * 30, 24 * 30 + 1):
+        closes_at = AT + timedelta(hours=hours)
+        assert days_left(closes_at, AT) == Draft(state=State.consultation, closes_at=closes_at).days_left(AT)
