@@ -15,7 +15,9 @@ from eparticipation.embed.models import EmbedSettings
 
 from .accessibility import audit
 from .conftest import DESKTOP, TIMEOUT_MS
-from .seed import CONSULTING_AGENCY_CODE
+from .pages import sign_out
+from .seed import CONSULTING_AGENCY_CODE, COORDINATOR_EMAIL, COORDINATOR_PASSWORD
+from .test_consultations import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +152,28 @@ def test_other_pages_cannot_be_framed_by_the_allowed_portal(portal_page, live_se
     portal_page.wait_for_load_state("load")
     portal_page.wait_for_timeout(300)
     assert widget_frame(portal_page).locator("header").count() == 0
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_the_coordinator_finds_the_snippet_and_a_bad_origin_is_explained(page, live_server, portals, language):
+    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.goto(f"/agencies/{CONSULTING_AGENCY_CODE}/?_LOCALE_={language}")
+    section = page.locator("section#embed")
+    expect(section.locator("code.embed-iframe")).to_contain_text(f"/embed/{CONSULTING_AGENCY_CODE}/?lang=fa")
+    audit(page)
+    # The snippet for English, dark.
+    section.locator("#embed-lang").select_option("en")
+    section.locator("#embed-theme").select_option("dark")
+    section.locator('form[method="get"] button[type="submit"]').click()
+    expect(page.locator("section#embed code.embed-script")).to_contain_text('data-lang="en" data-theme="dark"')
+    # A path is not part of an origin: the reason is shown by the field, and what was typed stays.
+    form = page.locator("form#embed-origins")
+    typed = f"{portals[0].origin}\nhttps://portal.example.ir/consultations"
+    form.locator("textarea[name=origins]").fill(typed)
+    form.locator("button[name=save]").click()
+    error = page.locator("form#embed-origins .invalid-feedback")
+    expect(error).to_contain_text("https://portal.example.ir/consultations")
+    expect(page.locator("form#embed-origins textarea[name=origins]")).to_have_value(typed)
+    expect(page.locator("form#embed-origins textarea[name=origins]")).to_have_attribute("aria-invalid", "true")
+    audit(page)
+    sign_out(page, live_server)
