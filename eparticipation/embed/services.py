@@ -7,7 +7,7 @@ rendered once and kept in this process's `EmbedCache`, under the agency's code, 
 until the first of:
 
 - a transition of one of the agency's drafts (opened, extended, closed, withdrawn, …) or a change of its
-  origins in this process, which drop the agency's pages at once (`drop`);
+  origins in this process, which drop the agency's pages at once and again once committed (`drop_pages`);
 - the moment a listed consultation ends, one not yet open opens, or the day changes in Tehran;
 - `eparticipation.embed.cache_seconds` (60 by default): how long another process's change may take to show.
 
