@@ -96,6 +96,8 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # The agency's widget for its portal: its open consultations, framed by the origins it configured.
+    config.include(".embed")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")
