@@ -96,6 +96,8 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # Reaching people: feeds and calendars, share links, Open Graph tags and posters of the consultations.
+    config.include(".outreach")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

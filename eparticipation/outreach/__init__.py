@@ -1,0 +1,61 @@
+"""Outreach (DESIGN O2): a consultation reaches people where they are. Atom feeds of the consultations opened,
+closing soon and published, and an iCalendar of their periods, site-wide and per agency, per document type, in
+Persian and English (feeds.py); share links to the domestic messengers and the networks, Open Graph and Twitter
+card tags with a share image drawn on the server (share.py, image.py); a printable poster with a QR code
+(poster.py)."""
+
+from pyramid.authorization import DENY_ALL, Allow, Everyone
+
+
+class Feeds:
+    """/feeds/ (the whole site's) and /agencies/<code>/feeds/ (one agency's): public, like the listing."""
+
+    __name__ = "feeds"
+    __parent__ = None
+
+    def __init__(self, agency=None):
+        self.agency = agency
+
+    def __acl__(self):
+        from eparticipation.permissions import Permissions
+
+        return [(Allow, Everyone, Permissions.SiteView), DENY_ALL]
+
+
+def read_settings(settings: dict) -> None:
+    from eparticipation import settings as parse
+    from eparticipation.outreach.share import share_templates
+
+    # A consultation is "closing soon" in its last days: the feed of those closing soon holds them.
+    parse.integer(settings, "eparticipation.outreach.closing_soon_days", 7)
+    # How long a built feed, share image or poster is kept (and `Cache-Control: max-age`).
+    parse.integer(settings, "eparticipation.outreach.feed_seconds", 300)
+    parse.integer(settings, "eparticipation.outreach.cache_entries", 500)
+    # The calendar's events: the most recent consultations' periods.
+    parse.integer(settings, "eparticipation.outreach.calendar_entries", 200)
+    settings["eparticipation.outreach.share_templates"] = share_templates(settings)
+
+
+def includeme(config):
+    from eparticipation.consultations.workflow import DraftTransitioned
+    from eparticipation.outreach.feeds import FeedCache, forget_feeds
+    from eparticipation.outreach.share import PUBLIC_STATES, feed_links, open_graph_tags, share_data
+
+    settings = config.get_settings()
+    read_settings(settings)
+    config.registry["outreach_share_templates"] = settings["eparticipation.outreach.share_templates"]
+    entries, seconds = settings["eparticipation.outreach.cache_entries"], settings["eparticipation.outreach.feed_seconds"]
+    config.registry["outreach_feed_cache"] = FeedCache(entries, seconds)
+    config.registry["outreach_file_cache"] = FeedCache(entries, seconds)
+    config.scan()
+    config.include("eparticipation.sections")
+    config.add_root_child("feeds", lambda root: Feeds(None))
+    config.add_agency_child("feeds", lambda agency: Feeds(agency))
+    # The draft page: share links, the poster and the feeds, wherever the page is public.
+    config.add_draft_section("share", "outreach/share_section.jinja2", order=90, states=PUBLIC_STATES,
+                             data=share_data)
+    # The agency page: its feeds and calendar.
+    config.add_agency_section("feeds", "outreach/agency_section.jinja2", order=90)
+    config.add_head_part("open-graph", open_graph_tags, order=10)
+    config.add_head_part("feed-links", feed_links, order=20)
+    config.add_subscriber(forget_feeds, DraftTransitioned)
