@@ -39,7 +39,7 @@ def read_settings(settings: dict) -> None:
 def includeme(config):
     from eparticipation.consultations.workflow import DraftTransitioned
     from eparticipation.outreach.feeds import FeedCache, forget_feeds
-    from eparticipation.outreach.share import PUBLIC_STATES, feed_links, open_graph_tags, share_data
+    from eparticipation.outreach.share import PUBLIC_STATES, feed_links, listing_feeds, open_graph_tags, share_data
 
     settings = config.get_settings()
     read_settings(settings)
@@ -56,6 +56,8 @@ def includeme(config):
                              data=share_data)
     # The agency page: its feeds and calendar.
     config.add_agency_section("feeds", "outreach/agency_section.jinja2", order=90)
+    # The listing: the feeds of what it shows (its agency and document type).
+    config.add_listing_section("feeds", "outreach/listing_section.jinja2", order=90, data=listing_feeds)
     config.add_head_part("open-graph", open_graph_tags, order=10)
     config.add_head_part("feed-links", feed_links, order=20)
     config.add_subscriber(forget_feeds, DraftTransitioned)

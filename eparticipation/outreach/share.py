@@ -84,7 +84,8 @@ def share_data(draft, request) -> dict:
         ],
         "poster_url": request.resource_url(draft, "poster.pdf", query=query),
         "share_image_url": request.resource_url(draft, "share.png", query=query),
-        "agency_feed_url": request.resource_url(draft.agency, "feeds", "opened.atom", query=query),
+        "agency_feed_url": request.resource_url(request.root, "agencies", draft.agency.code, "feeds", "opened.atom",
+                                                query=query),
         "calendar_url": request.resource_url(request.root, "feeds", "consultations.ics", query=query),
     }
 
@@ -153,3 +154,25 @@ def feed_links(context, request) -> Markup | None:
     links.append(Markup('<link rel="alternate" type="text/calendar" title="{}" href="{}">').format(
         translate(request, _("Consultation periods")), request.resource_url(*base, "consultations.ics", query=query)))
     return Markup("\n  ").join(links)
+
+
+def listing_feeds(context, request) -> dict:
+    """The listing's section: `feeds_of(agency code or None, document type or "")` gives (label, address, type) of
+    each feed of that selection, in the page's language."""
+    from eparticipation.outreach.feeds import KINDS
+
+    language = request.locale_name
+
+    def feeds_of(agency_code, document_type):
+        query = {"lang": language} if language != "fa" else {}
+        if document_type:
+            query["type"] = document_type
+        base = (request.root, "agencies", agency_code, "feeds") if agency_code else (request.root, "feeds")
+        links = [(kind.title, request.resource_url(*base, f"{name}.atom", query=query or None),
+                  "application/atom+xml") for name, kind in KINDS.items()]
+        links.append((_("Consultation periods (calendar)"),
+                      request.resource_url(*base, "consultations.ics", query=query or None), "text/calendar"))
+        links.append((_("All feeds"), request.resource_url(*base, ""), None))
+        return links
+
+    return {"feeds_of": feeds_of}
