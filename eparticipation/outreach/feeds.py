@@ -11,8 +11,8 @@ Only what the public sees is in them: a draft not yet opened (or whose opening i
 withdrawn consultation stays in the feed of those opened, its entry saying it was withdrawn (its page stays
 public too), and leaves the feed of those closing soon.
 
-Every feed is one statement (drafts with their agency and texts) plus, for an agency's, the agency's own lookup
-in the traversal. Built feeds are kept (FeedCache) for `eparticipation.outreach.feed_seconds`, and forgotten in
+Every feed is one statement (drafts with their agency and texts) plus, for an agency's, the agency's own lookup.
+Built feeds are kept (FeedCache) for `eparticipation.outreach.feed_seconds`, and forgotten in
 the process that committed a transition; every answer has an ETag and `Cache-Control`, and a request whose
 `If-None-Match` names the ETag is answered 304.
 """
@@ -33,7 +33,6 @@ from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
 from eparticipation.i18n import DISPLAY_TIMEZONE, _, format_date, reader_in, translate
 
 FEED_LANGUAGES = ("fa", "en")
-FEED_ENTRIES = 50
 ATOM = "application/atom+xml"
 ICALENDAR = "text/calendar"
 
@@ -103,9 +102,10 @@ def feed_document_type(request) -> DocumentType | None:
     return DocumentType(value) if value in DocumentType.__members__ else None
 
 
-def public_drafts(request, kind: str, agency=None, document_type=None, limit=FEED_ENTRIES) -> list[Draft]:
+def public_drafts(request, kind: str, agency=None, document_type=None, limit=None) -> list[Draft]:
     """The drafts of one feed, in one statement: opened ones only (their page is public), with agency and texts."""
     now = request.now
+    limit = limit or request.registry.settings["eparticipation.outreach.feed_entries"]
     query = (
         sa.select(Draft)
         .where(Draft.state != State.draft, Draft.opens_at <= now)
@@ -272,9 +272,9 @@ def calendar(request, agency=None, document_type=None) -> bytes:
     return cal.to_ical()
 
 
-def feed_cache_key(request, name: str, agency=None) -> tuple:
+def feed_cache_key(request, name: str, agency_code=None) -> tuple:
     """What a feed depends on besides the drafts: which, in which language and for which type, at which address."""
-    return (name, agency.code if agency is not None else None, feed_language(request),
+    return (name, agency_code, feed_language(request),
             request.params.get("type", "") if feed_document_type(request) else "", request.host_url, request.path)
 
 
@@ -282,11 +282,11 @@ def built(body: bytes, content_type: str) -> BuiltFeed:
     return BuiltFeed(body, content_type, hashlib.sha256(body).hexdigest()[:32])
 
 
-def serve_feed(request, name: str, build, agency=None, cache_key=None, cache_name="outreach_feed_cache"):
+def serve_feed(request, name: str, build, agency_code=None, cache_key=None, cache_name="outreach_feed_cache"):
     """The feed (or file) `name`, from the cache or built (and kept), answered with its ETag (304 when it
     matches) and `Cache-Control`."""
     cache = request.registry[cache_name]
-    key = cache_key or feed_cache_key(request, name, agency)
+    key = cache_key or feed_cache_key(request, name, agency_code)
     feed = cache.get(key)
     if feed is None:
         feed = build()

@@ -84,8 +84,7 @@ def share_data(draft, request) -> dict:
         ],
         "poster_url": request.resource_url(draft, "poster.pdf", query=query),
         "share_image_url": request.resource_url(draft, "share.png", query=query),
-        "agency_feed_url": request.resource_url(request.root, "agencies", draft.agency.code, "feeds", "opened.atom",
-                                                query=query),
+        "agency_feed_url": request.resource_url(request.root, "feeds", draft.agency.code, "opened.atom", query=query),
         "calendar_url": request.resource_url(request.root, "feeds", "consultations.ics", query=query),
     }
 
@@ -143,7 +142,7 @@ def feed_links(context, request) -> Markup | None:
     if isinstance(context, ConsultationContainer):
         base, agency_name = (request.root, "feeds"), None
     elif isinstance(context, Agency):
-        base, agency_name = (context, "feeds"), context.name(language)
+        base, agency_name = (request.root, "feeds", context.code), context.name(language)
     else:
         return None
     links = []
@@ -167,7 +166,7 @@ def listing_feeds(context, request) -> dict:
         query = {"lang": language} if language != "fa" else {}
         if document_type:
             query["type"] = document_type
-        base = (request.root, "agencies", agency_code, "feeds") if agency_code else (request.root, "feeds")
+        base = (request.root, "feeds", agency_code) if agency_code else (request.root, "feeds")
         links = [(kind.title, request.resource_url(*base, f"{name}.atom", query=query or None),
                   "application/atom+xml") for name, kind in KINDS.items()]
         links.append((_("Consultation periods (calendar)"),

@@ -23,7 +23,7 @@ from eparticipation.permissions import Permissions
 
 @view_config(context=Feeds, renderer="outreach/feeds.jinja2", permission=Permissions.SiteView, request_method="GET")
 def feeds_index(context, request):
-    """/feeds/ and /agencies/<code>/feeds/: every feed there is, by language and document type."""
+    """/feeds/ and /feeds/<agency code>/: every feed there is, by language and document type."""
     agency = context.agency
     return {
         "agency": agency,
@@ -39,7 +39,8 @@ def atom_view(kind):
     def view(context, request):
         document_type = feed_document_type(request)
         return serve_feed(request, f"{kind}.atom",
-                          lambda: built(atom_feed(request, kind, context.agency, document_type), ATOM), context.agency)
+                          lambda: built(atom_feed(request, kind, context.agency, document_type), ATOM),
+                          context.agency_code)
 
     view.__name__ = f"{kind}_feed"
     return view
@@ -59,7 +60,7 @@ outcomes_feed = atom_view_config("outcomes")(atom_view("outcomes"))
 def calendar_feed(context, request):
     document_type = feed_document_type(request)
     return serve_feed(request, "consultations.ics",
-                      lambda: built(calendar(request, context.agency, document_type), ICALENDAR), context.agency)
+                      lambda: built(calendar(request, context.agency, document_type), ICALENDAR), context.agency_code)
 
 
 def cached_file(request, draft, name: str, content_type: str, make):
