@@ -23,6 +23,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -175,7 +176,7 @@ def atom_feed(request, kind: str, agency=None, document_type=None) -> bytes:
         title = translate(reader, _(feed_kind.agency_title, mapping={"agency": agency.name(language)}))
     if document_type is not None:
         title = f"{title} — {translate(reader, DOCUMENT_TYPE_LABELS[document_type])}"
-    self_url = request.url
+    self_url = canonical_address(request, language, document_type)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(title)
@@ -208,6 +209,16 @@ def atom_feed(request, kind: str, agency=None, document_type=None) -> bytes:
                        label=translate(reader, DOCUMENT_TYPE_LABELS[draft.document_type]))
         entry.author({"name": draft.agency.name(language)})
     return feed.atom_str(pretty=False)
+
+
+def canonical_address(request, language: str, document_type) -> str:
+    """The feed's own address with only the parameters it is built from (a kept feed is served to every query)."""
+    query = {}
+    if language != "fa":
+        query["lang"] = language
+    if document_type is not None:
+        query["type"] = document_type.value
+    return request.path_url + (f"?{urlencode(query)}" if query else "")
 
 
 def listing_address(request, agency, document_type, language) -> str:

@@ -119,9 +119,14 @@ def test_feeds_per_agency_and_document_type(testapp, calls):
 
 
 def test_unknown_language_or_type_gives_the_default(testapp, calls):
-    feed = get_feed(testapp, "/feeds/opened.atom", lang="xx", type="nothing")
+    feed = get_feed(testapp, "/feeds/opened.atom", lang="xx", type="nothing", other="<x>")
     assert feed.feed.language == "fa"
     assert len(feed.entries) == 5
+    # Its own address has only what it is built from: it is kept and served to every query alike.
+    assert feed.feed.id == "http://example.com/feeds/opened.atom"
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == ["http://example.com/feeds/opened.atom"]
+    typed = get_feed(testapp, "/feeds/opened.atom", type="circular", lang="en", other="1")
+    assert typed.feed.id == "http://example.com/feeds/opened.atom?lang=en&type=circular"
 
 
 def test_feed_cached_with_etag_and_304(testapp, calls, dbsession):
