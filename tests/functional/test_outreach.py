@@ -399,6 +399,17 @@ def test_poster(testapp, calls):
     assert f"http://example.com/consultations/{draft.id}/" in text
 
 
+def test_poster_of_the_longest_titles_is_one_page(testapp, dbsession, calls):
+    from pypdf import PdfReader
+
+    from eparticipation.consultations.models import TITLE_MAX
+
+    draft = consultation(dbsession, calls["open"].agency, ("عنوان بسیار بلند " * 40)[:TITLE_MAX],
+                         ("A very long title " * 40)[:TITLE_MAX])
+    pdf = testapp.get(f"/consultations/{draft.id}/poster.pdf").body
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
 def extract_text(pdf: bytes) -> str:
     """pdftotext when there is one (it orders right-to-left text), else pypdf."""
     import shutil
