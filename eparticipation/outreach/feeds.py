@@ -323,10 +323,16 @@ def forget_feeds(event):
     if cache is None:
         return
     import transaction
+    from transaction.interfaces import NoTransaction
 
     def forget(committed):
         if committed:
             cache.clear()
 
     manager = getattr(event.request, "tm", None) or transaction.manager
-    manager.get().addAfterCommitHook(forget)
+    try:
+        current = manager.get()
+    except NoTransaction:  # no transaction to wait for (a script's own session): forget now
+        cache.clear()
+        return
+    current.addAfterCommitHook(forget)

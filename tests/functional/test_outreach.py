@@ -187,6 +187,10 @@ def test_transition_forgets_the_feeds(app):
     forget_feeds(SimpleNamespace(request=SimpleNamespace(registry=app.registry, tm=manager)))
     manager.abort()
     assert cache.get("key") == "feed"
+    # Without a transaction (an explicit manager that began none): at once.
+    explicit = transaction.TransactionManager(explicit=True)
+    forget_feeds(SimpleNamespace(request=SimpleNamespace(registry=app.registry, tm=explicit)))
+    assert cache.get("key") is None
 
 
 # --- the calendar ----------------------------------------------------------------------------------------
