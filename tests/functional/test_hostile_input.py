@@ -141,6 +141,7 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditArea": ["/audit/"],
         "AuditCheckpoints": ["/audit/checkpoints/"],
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
+        "Feeds": ["/feeds/", "/feeds/tax/"],
     }
 
 
