@@ -62,6 +62,8 @@ def read_settings(settings: dict) -> None:
     # How long a built feed, share image or poster is kept (and `Cache-Control: max-age`).
     parse.integer(settings, "eparticipation.outreach.feed_seconds", 300)
     parse.integer(settings, "eparticipation.outreach.cache_entries", 500)
+    # Share images and posters kept (some 50 KB each).
+    parse.integer(settings, "eparticipation.outreach.file_cache_entries", 100)
     # The entries of an Atom feed (the newest, or the soonest to close), and the calendar's events (the periods of
     # the consultations opened last).
     parse.integer(settings, "eparticipation.outreach.feed_entries", 20)
@@ -79,7 +81,7 @@ def includeme(config):
     config.registry["outreach_share_templates"] = settings["eparticipation.outreach.share_templates"]
     entries, seconds = settings["eparticipation.outreach.cache_entries"], settings["eparticipation.outreach.feed_seconds"]
     config.registry["outreach_feed_cache"] = FeedCache(entries, seconds)
-    config.registry["outreach_file_cache"] = FeedCache(entries, seconds)
+    config.registry["outreach_file_cache"] = FeedCache(settings["eparticipation.outreach.file_cache_entries"], seconds)
     config.scan()
     config.include("eparticipation.sections")
     config.add_root_child("feeds", lambda root: Feeds(root.request))
