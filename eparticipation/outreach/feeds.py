@@ -311,6 +311,7 @@ def serve_feed(request, name: str, build, agency_code=None, cache_key=None, cach
     response.cache_control = f"public, max-age={seconds}"
     if feed.etag in request.if_none_match:
         response.status = 304
+        del response.headers["Content-Type"]  # a 304 has no body to describe
         return response
     response.body = feed.body
     return response
