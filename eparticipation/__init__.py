@@ -98,6 +98,8 @@ def includeme(config):
     config.include(".reports")
     # The agency's widget for its portal: its open consultations, framed by the origins it configured.
     config.include(".embed")
+    # Reaching people: feeds and calendars, share links, Open Graph tags and posters of the consultations.
+    config.include(".outreach")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -60,6 +60,7 @@ def one_of_each(dbsession, registry):
         ("me",), ("me", "security"), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
         ("embed",), ("embed", "mefa"),
+        ("feeds",), ("feeds", "mefa"),
     ]
     resources = []
     for path in paths:

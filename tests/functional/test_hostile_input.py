@@ -142,6 +142,7 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditCheckpoints": ["/audit/checkpoints/"],
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
         "EmbedPage": ["/embed/tax/"],
+        "Feeds": ["/feeds/", "/feeds/tax/"],
     }
 
 
