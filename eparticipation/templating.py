@@ -38,6 +38,8 @@ def template_globals(event):
     # A page's sections (sections.py): `{{ section(shown) }}`, and the macros of per-item sections.
     event["section"] = sections.render_section
     event["section_macros"] = sections.section_macros
+    # What the domains add to the page's <head> (sections.add_head_part).
+    event["head_parts"] = lambda: sections.render_head_parts(request)
     # A page shared by signed-in participants (personal.py) marks where each person's own values go.
     shared = isinstance(event.rendering_val, dict) and event.rendering_val.get("shared_page", False)
     event["shared_page"] = shared

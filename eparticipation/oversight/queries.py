@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "comment.withdraw": _("Comment withdrawn by its author"),
     "response.create": _("Response written"),
     "response.revise": _("Response revised"),
+    "response.changes": _("Articles the response changed recorded"),
     "report.rebuild": _("Report rebuilt"),
     "report.finalise": _("Report finalised"),
     "report.merge": _("Report's themes merged"),

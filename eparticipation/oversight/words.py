@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "last_error": _("Error"),
     "reference": _("Reference"),
     "themes": _("Themes"),
+    "articles": _("Articles of the final text"),
     "into": _("Merged into theme"),
     "summary": _("Summary"),
     "code": _("Code"),

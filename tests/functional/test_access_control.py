@@ -59,6 +59,8 @@ def one_of_each(dbsession, registry):
         ("consultations", str(draft.id), "responses"), ("consultations", str(draft.id), "responses", str(response.id)),
         ("me",), ("me", "security"), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
+        ("embed",), ("embed", "mefa"),
+        ("feeds",), ("feeds", "mefa"),
     ]
     resources = []
     for path in paths:

@@ -141,6 +141,8 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditArea": ["/audit/"],
         "AuditCheckpoints": ["/audit/checkpoints/"],
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
+        "EmbedPage": ["/embed/tax/"],
+        "Feeds": ["/feeds/", "/feeds/tax/"],
     }
 
 
