@@ -96,6 +96,8 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # Following agencies, document types or the site: told of openings, reminders and outcomes (O3).
+    config.include(".subscriptions")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -9,6 +9,7 @@ viewlets and Kotti slots).
     config.add_agency_section(...)   # /agencies/<code>/
     config.add_agency_staff_section(...)  # /agencies/<code>/staff
     config.add_account_section(...)  # /me/
+    config.add_listing_section(...)  # /consultations/ (its context: the container; its filters in request.params)
     config.add_draft_child("faq", FAQ)    # /consultations/<id>/faq/: FAQ(draft)
     config.add_agency_child("services", ServiceContainer)
 
@@ -29,7 +30,7 @@ from typing import Callable
 from jinja2 import pass_context
 from markupsafe import Markup
 
-PAGES = ("draft", "comment", "agency", "agency_staff", "account")
+PAGES = ("draft", "comment", "agency", "agency_staff", "account", "listing")
 # The pages whose context has a `state` that sections may be shown in.
 PAGES_WITH_STATES = ("draft",)
 

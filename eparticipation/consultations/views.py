@@ -83,6 +83,7 @@ def listing(context, request):
         "next_params": next_params,
         "document_types": list(DocumentType),
         "states": [s for s in State if s != State.draft or services.sees_unopened_drafts(request)],
+        "sections": page_sections(request, "listing", context),
         **presentation(request),
     }
 
