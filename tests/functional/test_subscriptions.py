@@ -323,7 +323,7 @@ def test_the_opening_is_told_once_per_person_in_their_language_however_often_the
     assert sorted(mail) == ["en@example.org", "fa@example.org"]
     assert mail["en@example.org"].subject == "New consultation: Tax bylaw"
     assert "Agency" in mail["en@example.org"].body and "until 31 December 2026" in mail["en@example.org"].body
-    assert mail["fa@example.org"].subject == "مشورت تازه: آیین‌نامه مالیات"
+    assert mail["fa@example.org"].subject == "نظرخواهی تازه: آیین‌نامه مالیات"
     assert "۱۴۰۵" in mail["fa@example.org"].body  # the Jalali year, in Persian digits
     [chat] = outbox(dbsession, channel=Channel.bale)
     assert (chat.user_id, chat.address, chat.subject) == (bale.id, "777", "New consultation: Tax bylaw")
