@@ -108,8 +108,13 @@ def test_the_listing_offers_what_its_filters_show(en, dbsession, agency):
     assert "Follow: Agency" in section and "Follow: Circular" in section
     anonymous = en.__class__(en.app, extra_environ=en.extra_environ)
     anonymous.get("/?_LOCALE_=en")
-    page = anonymous.get("/consultations/")
-    assert page.html.select_one("section.follow input[name=email]") is not None
+    page = anonymous.get("/consultations/?type=circular")
+    links = [a["href"] for a in page.html.select("section.follow a")]
+    assert links == ["http://example.com/subscriptions/?kind=site&value=",
+                     "http://example.com/subscriptions/?kind=type&value=circular"]
+    assert "Set-Cookie" not in page.headers  # the visitor's page starts no session
+    form = anonymous.get(links[1]).forms[0]
+    assert (form["kind"].value, form["value"].value) == ("type", "circular")
 
 
 def test_a_person_chooses_their_channels(en, dbsession, agency):
@@ -233,7 +238,7 @@ def test_a_visitor_follows_by_email_once_they_confirm_and_stops_with_the_link(en
     Deliverer(app.registry, session_factory=lambda: dbsession, adapters={Channel.email: adapter})
     adapter.send(told.address, told.subject, told.body, told.link, told.reference, unsubscribe=told.unsubscribe)
     mail = message_from_bytes(next(tmp_path.glob("*.eml")).read_bytes(), policy=policy.default)
-    assert mail["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert mail["List-Unsubscribe"].strip() == f"<{unsubscribe}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # The mail program's one-click POST, without a CSRF token.
