@@ -430,3 +430,41 @@ def test_the_subscriptions_are_in_the_export_and_go_with_the_account(en, dbsessi
     page.forms[next(i for i, f in page.forms.items() if f.action.endswith("/access"))].submit("access", status=303)
     assert not user.is_active
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Subscriber)) == 0
+
+
+# --- the coordinator's request and the outbox's administrators -----------------------------------------------
+
+
+def test_opening_costs_the_coordinators_request_the_same_whatever_the_number_of_followers(
+        testapp, dbsession, app, agency, coordinator, query_counter):
+    counts = []
+    for followers in (0, 60):
+        for n in range(followers):
+            services.follow(dbsession, make_user(dbsession), services.site_target(), NOW)
+        draft = make_draft(dbsession, agency)
+        testapp.reset()
+        testapp.login("coordinator@example.org")
+        form = testapp.get(f"/consultations/{draft.id}/open").forms["transition"]
+        form["start"], form["end"] = "2026-11-27", "2026-12-31"
+        with query_counter() as counted:
+            form.submit("confirm", status=303)
+        counts.append(counted.count)
+        assert not any("INSERT INTO inbox_messages" in s or "INSERT INTO outbox_messages" in s
+                       for s in counted.statements)
+    assert counts[0] == counts[1]
+
+
+def test_the_outbox_page_shows_and_resends_a_visitors_dead_letter(en, dbsession, agency):
+    message = OutboxMessage(user_id=None, channel=Channel.email, address="visitor@example.org",
+                            key="subscriptions:opened:1", subject="New consultation: a bylaw", body="b",
+                            link="https://example.com/", unsubscribe="https://example.com/subscriptions/unsubscribe/t",
+                            status="dead", attempts=4, next_attempt_at=NOW, created_at=NOW, last_error="refused")
+    dbsession.add(message)
+    dbsession.flush()
+    make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
+    en.login("admin@example.org")
+    page = en.get("/admin/outbox")
+    assert "visitor@example.org" in page.text and "New consultation: a bylaw" in page.text
+    en.post("/admin/outbox", {"csrf_token": en.get_csrf_token("/me/edit"), "retry": str(message.id)}, status=303)
+    dbsession.refresh(message)
+    assert message.status == "pending" and message.attempts == 0
