@@ -54,7 +54,13 @@ def includeme(config):
     from eparticipation.consultations.workflow import DraftTransitioned
     from eparticipation.messaging import MessageDelivered
     from eparticipation.subscriptions.resources import MySubscriptions, SubscriptionsArea
-    from eparticipation.subscriptions.services import fan_out, on_transition, personal_subscriptions, record_reminders
+    from eparticipation.subscriptions.services import (
+        fan_out,
+        forget_unconfirmed,
+        on_transition,
+        personal_subscriptions,
+        record_reminders,
+    )
 
     read_settings(config.get_settings())
     config.scan()
@@ -69,5 +75,6 @@ def includeme(config):
     config.add_subscriber(on_transition, DraftTransitioned)
     config.add_subscriber(forget_closed_account, AccountClosed)
     config.add_subscriber(forget_delivered_confirmation, MessageDelivered)
+    config.add_tick_task("subscription-cleanup", forget_unconfirmed)
     config.add_tick_task("subscription-reminders", record_reminders)
     config.add_worker_task("subscription-fan-out", fan_out)

@@ -248,6 +248,21 @@ def confirm(subscription: Subscription, now: datetime) -> None:
     subscription.confirm_token_hash = None
 
 
+def forget_unconfirmed(request) -> str:
+    """The tick: a visitor's subscription whose confirmation link ran out is deleted, and so is an address that
+    follows nothing (confirmed or waiting): nothing is kept of an address that never said yes."""
+    dbsession, now = request.dbsession, request.now
+    ended = dbsession.execute(sa.delete(Subscription).where(
+        Subscription.confirmed_at.is_(None),
+        Subscription.created_at <= now - confirmation_lifetime(request.registry.settings),
+    )).rowcount
+    forgotten = dbsession.execute(sa.delete(Subscriber).where(
+        Subscriber.user_id.is_(None),
+        ~sa.exists().where(Subscription.subscriber_id == Subscriber.id),
+    )).rowcount
+    return f"Deleted {ended} unconfirmed subscription(s) whose link ran out and {forgotten} address(es) following nothing"
+
+
 def subscriber_by_token(dbsession, token: str) -> Subscriber | None:
     if not token or len(token) > 100:
         return None

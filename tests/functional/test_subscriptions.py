@@ -51,6 +51,19 @@ def follow(app, kind, value="", status=303):
     return app.post("/me/subscriptions/follow", {"csrf_token": token, "kind": kind, "value": value}, status=status)
 
 
+def run_tick_task(app, dbsession, name):
+    """One of the tick's tasks, on the test's session, with a request as the tick's bootstrap makes it."""
+    from eparticipation.tasks import tick_tasks
+
+    env = prepare(registry=app.registry)
+    env["request"].environ["app.dbsession"] = dbsession
+    env["request"].root = env["root"]
+    try:
+        return dict(tick_tasks(app.registry))[name](env["request"])
+    finally:
+        env["closer"]()
+
+
 def run_worker(dbsession, app, now=NOW):
     """The worker's task, in the test's transaction, until nothing is due; how many people it told."""
     total = 0
@@ -287,8 +300,15 @@ def test_confirmation_links_per_address_are_rate_limited_and_expire(en, dbsessio
     page = subscribe(en, "visitor@example.org", status=429)
     assert page.headers["Retry-After"] and "Many confirmation links" in page.text
     message = confirmation_link(dbsession, "visitor@example.org")
+    subscribe(en, "patient@example.org", value="bylaw", kind="type")
+    confirmed = confirmation_link(dbsession, "patient@example.org")
+    en.post(confirmed.link.removeprefix("http://example.com"), {"csrf_token": en.get_csrf_token()})
     clock.advance(hours=49)
     en.get(message.link.removeprefix("http://example.com"), status=404)
+    # The tick forgets the address that never confirmed, and keeps the one that did.
+    assert run_tick_task(en.app, dbsession, "subscription-cleanup").startswith(
+        "Deleted 1 unconfirmed subscription(s) whose link ran out and 1 address(es)")
+    assert dbsession.scalars(sa.select(Subscriber.email)).all() == ["patient@example.org"]
 
 
 # --- the fan-out ----------------------------------------------------------------------------------------------
@@ -362,15 +382,7 @@ def test_the_tick_reminds_seven_days_before_the_end_once(testapp, dbsession, app
                        closes_at=NOW + timedelta(days=20))
 
     def tick():
-        env = prepare(registry=app.registry)
-        env["request"].environ["app.dbsession"] = dbsession
-        env["request"].root = env["root"]  # as the tick's bootstrap sets it
-        try:
-            from eparticipation.tasks import tick_tasks
-
-            return dict(tick_tasks(app.registry))["subscription-reminders"](env["request"])
-        finally:
-            env["closer"]()
+        return run_tick_task(app, dbsession, "subscription-reminders")
 
     assert tick().startswith("Reminded the followers of 0 consultation(s)")
     clock.advance(days=13, hours=1)  # less than seven days left
