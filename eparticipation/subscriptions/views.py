@@ -13,7 +13,7 @@ from eparticipation.accounts.services import LoginThrottle, normalise_email
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import DocumentType
 from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
-from eparticipation.i18n import _, flash
+from eparticipation.i18n import _, flash, translate
 from eparticipation.messaging.models import Channel, OutboxMessage, OutboxStatus
 from eparticipation.messaging.services import CHANNEL_LABELS
 from eparticipation.messaging.settings import messaging_config
@@ -68,7 +68,7 @@ def follow_section_data(context, request) -> dict:
     return {
         "follow_targets": [
             {"key": t.key, "fields": form_fields(dbsession, t), "following": t.key in following,
-             "label": services.target_label(t.key, agencies, request.locale_name)}
+             "label": translate(request, services.target_label(t.key, agencies, request.locale_name))}
             for t in targets
         ],
         "email_offered": Channel.email in messaging_config(request.registry).channels,
@@ -106,7 +106,8 @@ class MySubscriptionsViews:
         agencies = dbsession.scalars(sa.select(Agency).order_by(Agency.code)).all()
         by_id = {agency.id: agency for agency in agencies}
         return {
-            "follows": [(s, services.target_label(s.target, by_id, request.locale_name)) for s in follows],
+            "follows": [(s, translate(request, services.target_label(s.target, by_id, request.locale_name)))
+                        for s in follows],
             "agencies": agencies,
             "document_types": list(DocumentType),
             "type_labels": DOCUMENT_TYPE_LABELS,

@@ -97,7 +97,7 @@ def test_a_person_follows_and_unfollows_an_agency_a_type_and_the_site(en, dbsess
     assert form["kind"].value == "agency" and form["value"].value == "tax"
     back = form.submit(status=303)
     assert back.location.endswith("/agencies/tax/")  # back where the button was
-    assert "Stop following: Agency" in back.follow().text
+    assert "Stop following: Agency" in back.follow().html.select_one("section.follow").get_text()
     follow(en, "type", "bylaw")
     follow(en, "site")
     follow(en, "site")  # twice: still one
