@@ -466,7 +466,10 @@ def write_fanout(dbsession, registry, fanout: SubscriptionFanout, draft: Draft, 
             sa.select(*outbox_row(sa.null(), sa.literal(Channel.email.value), Subscriber.email, subject, body))
             .select_from(SubscriptionNotice)
             .join(Subscriber, Subscriber.id == SubscriptionNotice.subscriber_id)
-            .where(told_here, Subscriber.user_id.is_(None)),
+            .where(told_here, Subscriber.user_id.is_(None),
+                   # An address that also follows with its account was told by the statement above: once.
+                   ~sa.exists().where(OutboxMessage.key == key, OutboxMessage.channel == Channel.email,
+                                      OutboxMessage.address == Subscriber.email)),
         ).on_conflict_do_nothing())
     messengers = [channel.value for channel in enabled if channel.is_messenger]
     if messengers:

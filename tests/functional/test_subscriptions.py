@@ -329,6 +329,11 @@ def test_the_opening_is_told_once_per_person_in_their_language_however_often_the
     services.choose_channels(dbsession, bale, {"bale", "inbox"}, NOW)
     services.follow(dbsession, unrelated, services.type_target(services.DocumentType.circular), NOW)
     closed.is_active = False
+    # The same address also follows by e-mail alone: still one e-mail.
+    dbsession.add(Subscriber(email="en@example.org", locale="fa", unsubscribe_token="visitor-en", created_at=NOW))
+    dbsession.flush()
+    dbsession.add(Subscription(subscriber_id=dbsession.scalar(sa.select(Subscriber.id).where(
+        Subscriber.email == "en@example.org")), target="site", created_at=NOW, confirmed_at=NOW))
     dbsession.flush()
 
     draft = make_draft(dbsession, agency, title_fa="آیین‌نامه مالیات", title_en="Tax bylaw")
@@ -337,7 +342,8 @@ def test_the_opening_is_told_once_per_person_in_their_language_however_often_the
     # The request only recorded the fan-out.
     assert outbox(dbsession) == [] and dbsession.scalar(sa.select(sa.func.count()).select_from(SubscriptionFanout)) == 1
 
-    assert run_worker(dbsession, app) == 4  # fa, en, bale, closed (told nothing outside the site, no inbox)
+    # fa, en (and their address's visitor row), bale, closed (told nothing outside the site, no inbox).
+    assert run_worker(dbsession, app) == 5
     assert run_worker(dbsession, app) == 0
     fanout = dbsession.scalar(sa.select(SubscriptionFanout))
     fanout.done_at = None  # as if a second worker had claimed it too
@@ -345,7 +351,8 @@ def test_the_opening_is_told_once_per_person_in_their_language_however_often_the
     run_worker(dbsession, app)
 
     mail = {m.address: m for m in outbox(dbsession, channel=Channel.email)}
-    assert sorted(mail) == ["en@example.org", "fa@example.org"]
+    assert sorted(m.address for m in outbox(dbsession, channel=Channel.email)) == ["en@example.org", "fa@example.org"]
+    assert mail["en@example.org"].user_id == en_.id
     assert mail["en@example.org"].subject == "New consultation: Tax bylaw"
     assert "Agency" in mail["en@example.org"].body and "until 31 December 2026" in mail["en@example.org"].body
     assert mail["fa@example.org"].subject == "نظرخواهی تازه: آیین‌نامه مالیات"
@@ -354,7 +361,7 @@ def test_the_opening_is_told_once_per_person_in_their_language_however_often_the
     assert (chat.user_id, chat.address, chat.subject) == (bale.id, "777", "New consultation: Tax bylaw")
     inbox = dbsession.scalars(sa.select(InboxMessage.user_id).where(InboxMessage.key.like("subscriptions:%")))
     assert sorted(inbox) == sorted([fa.id, en_.id, bale.id])
-    assert dbsession.scalar(sa.select(sa.func.count()).select_from(SubscriptionNotice)) == 4
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(SubscriptionNotice)) == 5
     # Every message ends with the person's own unsubscribe link, which works without signing in.
     token = dbsession.scalar(sa.select(Subscriber.unsubscribe_token).where(Subscriber.user_id == fa.id))
     assert mail["fa@example.org"].body.endswith(f"/subscriptions/unsubscribe/{token}")
