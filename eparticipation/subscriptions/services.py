@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from pyramid.i18n import TranslationString
 
 from eparticipation import i18n
@@ -458,6 +459,8 @@ def write_fanout(dbsession, registry, fanout: SubscriptionFanout, draft: Draft, 
             .where(chose(Channel.email.value)),
         ).on_conflict_do_nothing())
         # A visitor's e-mail: the only channel they gave.
+        account, own = aliased(User), aliased(Subscriber)
+        own_notice, own_channel = aliased(SubscriptionNotice), aliased(SubscriberChannel)
         visitor_language = sa.case((Subscriber.locale.in_(languages), Subscriber.locale), else_=sa.literal(default))
         subject = by_language(visitor_language, {lang: pair[0] for lang, pair in words.items()}, default)
         body = by_language(visitor_language, {lang: pair[1] for lang, pair in words.items()}, default) + unsubscribe
@@ -467,9 +470,12 @@ def write_fanout(dbsession, registry, fanout: SubscriptionFanout, draft: Draft, 
             .select_from(SubscriptionNotice)
             .join(Subscriber, Subscriber.id == SubscriptionNotice.subscriber_id)
             .where(told_here, Subscriber.user_id.is_(None),
-                   # An address that also follows with its account was told by the statement above: once.
-                   ~sa.exists().where(OutboxMessage.key == key, OutboxMessage.channel == Channel.email,
-                                      OutboxMessage.address == Subscriber.email)),
+                   # An address that also follows with its account, told there by e-mail: once (each step an
+                   # index's: the account by its address, its subscriber, its notice, its channel).
+                   ~sa.exists().where(account.email == Subscriber.email, account.is_active.is_(True),
+                                      own.user_id == account.id, own_notice.fanout_id == fanout.id,
+                                      own_notice.subscriber_id == own.id, own_channel.subscriber_id == own.id,
+                                      own_channel.channel == Channel.email.value)),
         ).on_conflict_do_nothing())
     messengers = [channel.value for channel in enabled if channel.is_messenger]
     if messengers:
