@@ -100,6 +100,8 @@ def includeme(config):
     config.include(".embed")
     # Reaching people: feeds and calendars, share links, Open Graph tags and posters of the consultations.
     config.include(".outreach")
+    # Following agencies, document types or the site: told of openings, reminders and outcomes (O3).
+    config.include(".subscriptions")
     # Every transition of a consultation pushed to the national e-participation system, through the worker.
     config.include(".syndication")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.

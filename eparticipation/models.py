@@ -37,5 +37,12 @@ from eparticipation.participation.models import (  # noqa: F401
 from eparticipation.ratelimits import RateCounter  # noqa: F401
 from eparticipation.reports.models import Report, ReportTheme  # noqa: F401
 from eparticipation.responses.models import Response, ResponseComment, ResponseRevision  # noqa: F401
+from eparticipation.subscriptions.models import (  # noqa: F401
+    Subscriber,
+    SubscriberChannel,
+    Subscription,
+    SubscriptionFanout,
+    SubscriptionNotice,
+)
 from eparticipation.syndication.models import SyndicationPush  # noqa: F401
 from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

@@ -40,6 +40,8 @@ class Permissions(StrEnum):
     ServiceManage = "service:manage"  # list an agency's services and processes (its editors and coordinators)
     ServiceRate = "service:rate"  # rate a service (signed-in citizens, at any time)
     SiteView = "site:view"  # public pages
+    SubscriptionEmail = "subscription:email"  # follow by e-mail alone, confirm it and unsubscribe by link (anyone)
+    SubscriptionFollow = "subscription:follow"  # follow agencies, document types or the site and choose channels
     SurveyAnswer = "survey:answer"  # answer a draft's survey (signed in, during the consultation)
     SurveyDesign = "survey:design"  # write a draft's survey (its agency's editors, before opening)
     Unassigned = "view:unassigned"  # the default for views that name none: granted by no ACL

@@ -37,6 +37,10 @@ DEFAULTS = {
     "password_reset_client": (10, 60),
     "verification_email": (3, 60),
     "registration_notice": (3, 60),
+    # Following and unfollowing per person; a visitor's confirmation links per address and per client address.
+    "subscription": (30, 10),
+    "subscription_email": (3, 60),
+    "subscription_client": (10, 60),
 }
 
 
@@ -161,6 +165,12 @@ MESSAGES = {
     "verification_email": _("The link was sent again a few times already; please check your mailbox (and its spam "
                             "folder) and try again in ${minutes} minutes."),
     "registration_notice": _("Please try again in ${minutes} minutes."),
+    "subscription": _("You have changed what you follow many times in a short time; please try again in ${minutes} "
+                      "minutes."),
+    "subscription_email": _("Many confirmation links were asked for this address in a short time; please check your "
+                            "mailbox (and its spam folder) and try again in ${minutes} minutes."),
+    "subscription_client": _("Many confirmation links were asked from your network in a short time; please try "
+                             "again in ${minutes} minutes."),
 }
 
 

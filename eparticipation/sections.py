@@ -11,7 +11,7 @@ viewlets and Kotti slots).
     config.add_account_section(...)  # /me/
     config.add_compare_section(...)  # /consultations/<id>/compare (its context: the draft; slot "article":
                                      # per-article parts, a macro `article_part(number)`)
-    config.add_listing_section(...)  # /consultations/ (its values: the listing's filters)
+    config.add_listing_section(...)  # /consultations/ (its context: the container; its filters in request.params)
     config.add_draft_child("faq", FAQ)    # /consultations/<id>/faq/: FAQ(draft)
     config.add_agency_child("services", ServiceContainer)
 

@@ -81,9 +81,9 @@ def listing(context, request):
         "agencies": agencies,
         "agency_names": {a.id: a.name(request.locale_name) for a in agencies},
         "next_params": next_params,
-        "sections": page_sections(request, "listing", context),
         "document_types": list(DocumentType),
         "states": [s for s in State if s != State.draft or services.sees_unopened_drafts(request)],
+        "sections": page_sections(request, "listing", context),
         **presentation(request),
     }
 

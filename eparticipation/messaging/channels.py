@@ -5,7 +5,9 @@ Adapters are registered by name in ADAPTERS; a messenger is one class with `@reg
 settings (Bale, Eitaa, Rubika and Soroush are here). Every network call has a timeout, and every failure, whatever
 its cause, raises ChannelError with a reason for the administrators (never the token or the password).
 `reference` is the outbox message's own name (OutboxMessage.reference), the same on every attempt: e-mails
-carry it as their Message-ID.
+carry it as their Message-ID. An e-mail adapter also takes `unsubscribe`, the one-click unsubscribe address of a
+message someone subscribed to (List-Unsubscribe and List-Unsubscribe-Post headers, RFC 8058); the worker passes it
+only when the message has one.
 """
 
 import http.client
@@ -81,13 +83,17 @@ def message_id(sender: str, reference: str | None) -> str:
 
 
 def email_message(sender: str, address: str, subject: str, body: str, link: str,
-                  reference: str | None = None) -> EmailMessage:
+                  reference: str | None = None, unsubscribe: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = address
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id(sender, reference)
+    if unsubscribe:
+        # A mail program's own "unsubscribe" button POSTs to the address, with no page in between (RFC 8058).
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Base64 reaches every server, whether or not it takes 8-bit text; Persian would triple in quoted-printable.
     message.set_content(f"{body}\n\n{link}\n", cte="base64")
     return message
@@ -115,8 +121,8 @@ class SMTPAdapter(ChannelAdapter):
         self.username = (options.get("username") or "").strip()
         self.password = options.get("password") or ""
 
-    def send(self, address, subject, body, link, reference=None):
-        message = email_message(self.sender, address, subject, body, link, reference)
+    def send(self, address, subject, body, link, reference=None, unsubscribe=None):
+        message = email_message(self.sender, address, subject, body, link, reference, unsubscribe)
         connection, taken = None, False
         try:
             with DataWatchingSMTP(self.host, self.port, timeout=self.timeout) as connection:
@@ -163,13 +169,13 @@ class FolderAdapter(ChannelAdapter):
         self.folder = Path(self.required("folder"))
         self.sender = options.get("sender") or "eparticipation@localhost"
 
-    def send(self, address, subject, body, link, reference=None):
+    def send(self, address, subject, body, link, reference=None, unsubscribe=None):
         # Named after the message, and unique: a copy sent again is a second file beside the first.
         name = f"{reference}.{uuid.uuid4().hex[:8]}" if reference else uuid.uuid4().hex
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if self.channel is Channel.email:
-                data = email_message(self.sender, address, subject, body, link, reference).as_bytes()
+                data = email_message(self.sender, address, subject, body, link, reference, unsubscribe).as_bytes()
                 (self.folder / f"{name}.eml").write_bytes(data)
             else:
                 text = f"To chat: {address}\n\n{messenger_text(subject, body, link)}\n"

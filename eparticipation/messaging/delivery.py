@@ -64,6 +64,7 @@ class Claim:
     body: str
     link: str
     reference: str
+    unsubscribe: str | None = None  # an e-mail's List-Unsubscribe address (OutboxMessage.unsubscribe)
 
 
 def worker_name() -> str:
@@ -130,7 +131,7 @@ class Deliverer:
             message.claimed_by = self.name
             message.lease_until = now + self.config.lease
             claim = Claim(message.id, message.attempts, message.channel, message.address, message.subject,
-                          message.body, message.link, message.reference)
+                          message.body, message.link, message.reference, message.unsubscribe)
             session.commit()
             return claim
 
@@ -140,7 +141,9 @@ class Deliverer:
         try:
             if adapter is None:
                 raise ChannelError(f"the {claim.channel} channel is not enabled")
-            adapter.send(claim.address, claim.subject, claim.body, claim.link, claim.reference)
+            # Only a message someone subscribed to has an unsubscribe address, and only e-mail adapters take it.
+            extra = {"unsubscribe": claim.unsubscribe} if claim.unsubscribe and claim.channel is Channel.email else {}
+            adapter.send(claim.address, claim.subject, claim.body, claim.link, claim.reference, **extra)
         except ChannelError as error:
             return error
         except Exception as error:  # noqa: BLE001 - a bug in one adapter must not stop the whole queue

@@ -92,6 +92,16 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "key", "channel", name="uq_outbox_messages_user_id_key_channel"),
+        # A message to an address without an account (a visitor's subscription, subscriptions/): once per address.
+        sa.Index(
+            "uq_outbox_messages_address_key_channel",
+            "address",
+            "key",
+            "channel",
+            unique=True,
+            sqlite_where=sa.text("user_id IS NULL"),
+            postgresql_where=sa.text("user_id IS NULL"),
+        ),
         # What the workers claim: the due pending rows, oldest first.
         sa.Index(
             "ix_outbox_messages_due",
@@ -117,7 +127,8 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # None: an address without an account (a visitor who subscribed by e-mail alone).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[Channel] = mapped_column(portable_enum(Channel, "outbox_channel"))
     # The e-mail address or chat id when the message was written.
     address: Mapped[str] = mapped_column(sa.String(ADDRESS_MAX))
@@ -125,6 +136,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(sa.Text)
     body: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str] = mapped_column(sa.Text)
+    # The one-click unsubscribe address of a message someone subscribed to: an e-mail carries it as its
+    # List-Unsubscribe header (RFC 8058).
+    unsubscribe: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
         portable_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
     )

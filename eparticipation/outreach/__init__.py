@@ -91,7 +91,7 @@ def includeme(config):
     # The agency page: its feeds and calendar.
     config.add_agency_section("feeds", "outreach/agency_section.jinja2", order=90)
     # The listing: the feeds of what it shows (its agency and document type).
-    config.add_listing_section("feeds", "outreach/listing_section.jinja2", order=90, data=listing_feeds)
+    config.add_listing_section("feeds", "outreach/listing_section.jinja2", slot="end", order=90, data=listing_feeds)
     config.add_head_part("open-graph", open_graph_tags, order=10)
     config.add_head_part("feed-links", feed_links, order=20)
     config.add_subscriber(forget_feeds, DraftTransitioned)

@@ -2,7 +2,7 @@
 the delivery worker in order per consultation (a transactional outbox of its own: its recipient is no person).
 
 Revision ID: synd01
-Revises: embed01
+Revises: subs01
 Create Date: 2026-12-04 22:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'synd01'
-down_revision = 'embed01'
+down_revision = 'subs01'
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,7 @@ def one_of_each(dbsession, registry):
         ("consultations", str(draft.id), "survey", "questions", str(survey.questions[0].id)),
         ("consultations", str(draft.id), "report"),
         ("consultations", str(draft.id), "responses"), ("consultations", str(draft.id), "responses", str(response.id)),
-        ("me",), ("me", "security"), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
+        ("me",), ("me", "security"), ("me", "subscriptions"), ("subscriptions",), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
         ("embed",), ("embed", "mefa"),
         ("feeds",), ("feeds", "mefa"),

@@ -136,6 +136,8 @@ def context_paths(world) -> dict[str, list[str]]:
         "DraftReport": [f"/consultations/{d['closed'].id}/report/"],
         "Me": ["/me/"],
         "SecuritySettings": ["/me/security/"],
+        "MySubscriptions": ["/me/subscriptions/"],
+        "SubscriptionsArea": ["/subscriptions/"],
         "UserContainer": ["/admin/users/"],
         "UserResource": [f"/admin/users/{world['bystander'].id}/"],
         "AuditArea": ["/audit/"],

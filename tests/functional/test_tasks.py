@@ -27,7 +27,8 @@ def test_the_tick_runs_the_registered_tasks(engine, database_url, tmp_path, caps
     with Session(engine) as session:
         people = session.scalar(sa.select(sa.func.count()).select_from(User))
     tick.main([str(ini)])
-    assert capsys.readouterr().out.splitlines()[-1] == f"Counted {people} account(s)"
+    # Among the lines of the domains' own tasks.
+    assert f"Counted {people} account(s)" in capsys.readouterr().out.splitlines()
 
 
 def test_the_worker_runs_its_tasks_and_sends_what_they_wrote(engine, database_url, tmp_path, capsys):
