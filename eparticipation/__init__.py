@@ -102,6 +102,8 @@ def includeme(config):
     config.include(".outreach")
     # Following agencies, document types or the site: told of openings, reminders and outcomes (O3).
     config.include(".subscriptions")
+    # Every transition of a consultation pushed to the national e-participation system, through the worker.
+    config.include(".syndication")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -44,4 +44,5 @@ from eparticipation.subscriptions.models import (  # noqa: F401
     SubscriptionFanout,
     SubscriptionNotice,
 )
+from eparticipation.syndication.models import SyndicationPush  # noqa: F401
 from eparticipation.surveys.models import Question, Submission, Survey  # noqa: F401

@@ -13,6 +13,7 @@ class Permissions(StrEnum):
     AdminAgencies = "admin:agencies"  # create and edit agencies and their units
     AdminOutbox = "admin:outbox"  # the outbox's counts and dead letters, and putting them back to be sent
     AdminReports = "admin:reports"  # the reports waiting for the worker and those that failed, building them again
+    AdminSyndication = "admin:syndication"  # the pushes to the national system, putting dead ones back to be sent
     AdminUsers = "admin:users"  # list users, grant and revoke roles
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
     ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed

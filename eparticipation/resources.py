@@ -59,9 +59,11 @@ class Container:
 
 ADMIN = role_principal(Role.admin)
 AUDITOR = role_principal(Role.auditor)
-# What administrators do: people and their roles, agencies, the outbox and the reports' queue. Not what an
+# What administrators do: people and their roles, agencies, the outbox, the reports' queue and the pushes to the
+# national system. Not what an
 # agency's own staff do (write drafts, run consultations, answer comments).
-ADMIN_AREA_PERMISSIONS = (Permissions.AdminUsers, Permissions.AdminOutbox, Permissions.AdminReports)
+ADMIN_AREA_PERMISSIONS = (Permissions.AdminUsers, Permissions.AdminOutbox, Permissions.AdminReports,
+                          Permissions.AdminSyndication)
 
 
 def grants(*entries) -> list:

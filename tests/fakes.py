@@ -127,3 +127,55 @@ class FakeBotAPI:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeReceiver:
+    """The national e-participation system's endpoint: every POST is in `requests` (headers, raw body);
+    `accepted` holds the bodies it acknowledged, once per idempotency key (a second copy is answered 200 and
+    not kept again, as a receiver should); `fail` answers the next N calls with HTTP 503, `always_fail` every
+    call."""
+
+    def __init__(self):
+        self.requests = []
+        self.accepted = []
+        self.keys = set()
+        self.fail = 0
+        self.always_fail = False
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with fake.lock:
+                    fake.requests.append((self.headers, raw))  # names case-insensitive, as in HTTP
+                    failing = fake.always_fail or fake.fail > 0
+                    fake.fail -= fake.fail > 0
+                    key = self.headers.get("Idempotency-Key")
+                    if not failing and key not in fake.keys:
+                        fake.keys.add(key)
+                        fake.accepted.append(raw)
+                body = b"unavailable" if failing else b'{"ok": true}'
+                self.send_response(503 if failing else 200)
+                self.send_header("Content-Type", "text/plain" if failing else "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1/events"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

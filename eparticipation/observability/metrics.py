@@ -5,8 +5,8 @@ PROMETHEUS_MULTIPROC_DIR set, prometheus_client keeps them in files there and a 
 process's. That variable must be set before prometheus_client is imported, i.e. in the server's environment.
 Without it, one process answers for itself.
 
-What the database knows (the outbox, the reports) is read when scraped, in two aggregate statements, so every
-process answers the same and nothing has to be kept in step."""
+What the database knows (the outbox, the reports, the pushes to the national system) is read when scraped, in
+three aggregate statements, so every process answers the same and nothing has to be kept in step."""
 
 import ipaddress
 import os
@@ -109,7 +109,7 @@ class MetricsClientPredicate:
 
 
 class DatabaseCollector:
-    """The outbox's and the reports' state, read at scrape time."""
+    """The outbox's, the reports' and the syndication pushes' state, read at scrape time."""
 
     def __init__(self, dbsession, now):
         self.dbsession = dbsession
@@ -174,7 +174,30 @@ class DatabaseCollector:
         for status, (count, _first) in waiting.items():
             reports.add_metric([str(status)], count)
         oldest_queued.add_metric([], self.age(waiting[ReportStatus.queued][1]))
-        return [backlog, dead, oldest_pending, reports, oldest_queued]
+        return [backlog, dead, oldest_pending, reports, oldest_queued, *self.pushes()]
+
+    def pushes(self):
+        from eparticipation.syndication.models import PushStatus, SyndicationPush
+
+        pushes = GaugeMetricFamily(
+            "eparticipation_syndication_pushes", "Pushes to the national e-participation system not sent, by status "
+            "(pending: waiting for the delivery worker; dead: given up, waiting on /admin/syndication).",
+            labels=["status"],
+        )
+        oldest = GaugeMetricFamily(
+            "eparticipation_syndication_oldest_pending_seconds", "Age of the oldest pending push (0 when none)."
+        )
+        unsent = {status: (0, None) for status in PushStatus if status != PushStatus.sent}
+        for status, count, first_created in self.dbsession.execute(
+            sa.select(SyndicationPush.status, sa.func.count(), sa.func.min(SyndicationPush.created_at))
+            .where(SyndicationPush.status.in_(list(unsent)))
+            .group_by(SyndicationPush.status)
+        ):
+            unsent[status] = (count, first_created)
+        for status, (count, _first) in unsent.items():
+            pushes.add_metric([str(status)], count)
+        oldest.add_metric([], self.age(unsent[PushStatus.pending][1]))
+        return [pushes, oldest]
 
 
 class _ProcessCollector:

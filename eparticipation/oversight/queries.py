@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "message.retry": _("Message sent again"),
     "message.uncertain": _("Message perhaps sent (its worker stopped)"),
     "message.drop": _("Message dropped"),
+    "syndication.retry": _("Push to the national system sent again"),
 }
 
 

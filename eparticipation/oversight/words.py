@@ -28,6 +28,7 @@ OBJECT_LABELS = {
     "Question": _("Survey question"),
     "Service": _("Service"),
     "OutboxMessage": _("Message"),
+    "SyndicationPush": _("Push to the national system"),
 }
 
 FIELD_LABELS = {
@@ -67,6 +68,7 @@ FIELD_LABELS = {
     "document_type": _("Document type"),
     "kept": _("Kept"),
     "id": _("Number"),
+    "pushes": _("Pushes"),
 }
 
 COMMENT_STATE_LABELS = {"visible": _("Visible"), "hidden": _("Hidden"), "withdrawn": _("Withdrawn")}

@@ -154,7 +154,7 @@ def test_the_agencys_editor_still_writes_its_drafts(en, dbsession, agency):
 def test_an_administrator_still_administers_people_agencies_and_queues(en, dbsession, agency):
     make_user(dbsession, email="admin@example.org", grants=[("admin", None)])
     en.login("admin@example.org")
-    for path in ("/admin/", "/admin/users/", "/admin/outbox", "/admin/reports", "/agencies/add",
+    for path in ("/admin/", "/admin/users/", "/admin/outbox", "/admin/reports", "/admin/syndication", "/agencies/add",
                  "/agencies/mefa/edit", "/agencies/mefa/add-unit", "/agencies/mefa/staff", "/audit/"):
         en.get(path, status=200)
     header = en.get("/").html.select_one("header").text
@@ -168,7 +168,8 @@ def test_an_auditor_still_reads(en, dbsession, agency, path):
     en.get(path, status=200)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/users/", "/agencies/add", "/agencies/mefa/edit"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/users/", "/admin/syndication", "/agencies/add",
+                                  "/agencies/mefa/edit"])
 def test_an_auditor_administers_nothing(en, dbsession, agency, path):
     make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)])
     en.login("auditor@example.org")
