@@ -96,6 +96,8 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # The open-data API: read-only JSON of what the public pages show, described by OpenAPI.
+    config.include(".api")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -37,6 +37,8 @@ DEFAULTS = {
     "password_reset_client": (10, 60),
     "verification_email": (3, 60),
     "registration_notice": (3, 60),
+    # The open-data API's requests, per client address (api/views.py).
+    "api": (300, 1),
 }
 
 
@@ -161,6 +163,8 @@ MESSAGES = {
     "verification_email": _("The link was sent again a few times already; please check your mailbox (and its spam "
                             "folder) and try again in ${minutes} minutes."),
     "registration_notice": _("Please try again in ${minutes} minutes."),
+    "api": _("Too many requests to the API from this client: at most ${count} are answered in each window. Please "
+             "wait ${seconds} seconds and try again."),
 }
 
 
@@ -178,7 +182,8 @@ class RateLimited(Exception):
     def message(self):
         # The comments' message names the limit and its window; the others, the minutes left.
         minutes = self.rule.minutes if self.rule.action == "comment" else self.minutes
-        return _(MESSAGES[self.rule.action], mapping={"minutes": minutes, "count": self.rule.max_hits})
+        return _(MESSAGES[self.rule.action], mapping={"minutes": minutes, "count": self.rule.max_hits,
+                                                      "seconds": self.seconds})
 
 
 def take(request, action: str) -> Rule:

@@ -1,0 +1,26 @@
+"""The open-data API (DESIGN O5): /api/v1/ answers in JSON what the public pages show — the agencies, the
+consultations with their texts, their public comments with the agency's responses, their tallies and their published
+reports — described by an OpenAPI 3.1 document at /api/v1/openapi.json; /api/ is its page for people."""
+
+
+def api_root(root):
+    from eparticipation.api.resources import ApiRoot
+
+    return ApiRoot(root)
+
+
+def includeme(config):
+    from eparticipation import ratelimits
+    from eparticipation import settings as parse
+
+    settings = config.get_settings()
+    # The limit per client address (eparticipation.ratelimits): `eparticipation.api_rate.max` requests in each
+    # window of `eparticipation.api_rate.minutes`.
+    default_max, default_minutes = ratelimits.DEFAULTS["api"]
+    if parse.integer(settings, "eparticipation.api_rate.max", default_max) < 1 \
+            or parse.integer(settings, "eparticipation.api_rate.minutes", default_minutes) < 1:
+        raise parse.SettingError("eparticipation.api_rate.max and .minutes are at least 1")
+    config.include("eparticipation.sections")
+    config.add_root_child("api", api_root)
+    config.include(".views")
+    config.scan()
