@@ -54,8 +54,8 @@ PREFLIGHT_HEADERS = {
 }
 
 # Messages of the answers that are not data.
-NOT_FOUND = _("There is nothing at this address in the API. The consultations a draft has not yet been opened for "
-              "are not published.")
+NOT_FOUND = _("There is nothing at this address in the API (a draft is here only once its consultation has "
+              "opened).")
 NOT_ALLOWED = _("The API only reads: use GET (or HEAD, or OPTIONS for a preflight).")
 FORBIDDEN = _("This is not open to the public.")
 BAD_REQUEST = _("The request was not understood. Check what you sent and try again.")
