@@ -318,8 +318,11 @@ def get(summary: str, schema: str, description: str, parameters=(), with_errors=
 
 
 def options(operation_id: str, path_parameters=()) -> dict:
+    responses = {"204": {"$ref": "#/components/responses/Preflight"}}
+    if path_parameters:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
     return {"summary": "CORS preflight", "operationId": operation_id, "parameters": list(path_parameters),
-            "responses": {"204": {"$ref": "#/components/responses/Preflight"}}}
+            "responses": responses}
 
 
 CONSULTATION_FILTERS = [
