@@ -141,6 +141,11 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditArea": ["/audit/"],
         "AuditCheckpoints": ["/audit/checkpoints/"],
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
+        "ApiRoot": ["/api/"],
+        "ApiV1": ["/api/v1/"],
+        "ApiAgencies": ["/api/v1/agencies/"],
+        "ApiConsultations": ["/api/v1/consultations/"],
+        "ApiConsultation": [f"/api/v1/consultations/{d['closed'].id}/", f"/api/v1/consultations/{d['open'].id}/"],
     }
 
 
