@@ -12,6 +12,7 @@ def api_root(root):
 def includeme(config):
     from eparticipation import ratelimits
     from eparticipation import settings as parse
+    from eparticipation.api.views import COUNTERS
 
     settings = config.get_settings()
     # The limit per client address (eparticipation.ratelimits): `eparticipation.api_rate.max` requests in each
@@ -20,6 +21,12 @@ def includeme(config):
     if parse.integer(settings, "eparticipation.api_rate.max", default_max) < 1 \
             or parse.integer(settings, "eparticipation.api_rate.minutes", default_minutes) < 1:
         raise parse.SettingError("eparticipation.api_rate.max and .minutes are at least 1")
+    # Where the requests are counted: in each process's memory (the default: no write per request, each process
+    # counting apart), or in the database (one count across every process, an upsert and a commit per request).
+    store = settings.setdefault("eparticipation.api_rate.store", "memory")
+    if store not in ("memory", "database"):
+        raise parse.SettingError(f"eparticipation.api_rate.store is memory or database, not {store!r}")
+    config.registry[COUNTERS] = ratelimits.LocalCounters()
     config.include("eparticipation.sections")
     config.add_root_child("api", api_root)
     config.include(".views")

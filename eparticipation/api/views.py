@@ -41,6 +41,8 @@ JSON = "application/json"
 # The consultations a client may ask for by state: a draft not yet opened is no one's open data.
 PUBLIC_STATES = [state.value for state in State if state != State.draft]
 CACHE_CONTROL = "public, max-age=60"
+# The registry's counters of the API's requests per client, when they are counted in memory (the default).
+COUNTERS = "eparticipation.api.rate_counters"
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -154,7 +156,10 @@ def limited(view):
 
     def counted_view(context, request):
         try:
-            ratelimits.take_for(request, "api", client_of(request))
+            if request.registry.settings["eparticipation.api_rate.store"] == "database":
+                ratelimits.take_for(request, "api", client_of(request))
+            else:
+                ratelimits.take_local(request, request.registry[COUNTERS], "api", client_of(request))
         except ratelimits.RateLimited as refused:
             return error_response(request, 429, refused.message, **{"Retry-After": str(refused.seconds)})
         try:

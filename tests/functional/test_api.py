@@ -389,6 +389,33 @@ def test_past_the_rate_limit_a_429_with_retry_after(api, testapp, monkeypatch, c
     testapp.get(f"{API}/agencies", extra_environ={"REMOTE_ADDR": "192.0.2.7"}, status=200)
 
 
+def test_the_limit_may_be_counted_in_the_database_across_processes(api, testapp, dbsession, monkeypatch,
+                                                                    consultation):
+    from eparticipation.ratelimits import RateCounter
+
+    monkeypatch.setitem(testapp.app.registry.settings, "eparticipation.api_rate.store", "database")
+    monkeypatch.setitem(testapp.app.registry.settings, "eparticipation.api_rate.max", "3")
+    for _ in range(3):
+        api(f"{API}/agencies")
+    assert int(api(f"{API}/agencies", status=429).headers["Retry-After"]) <= 60
+    counter = dbsession.scalar(sa.select(RateCounter).where(RateCounter.action == "api"))
+    assert counter.hits == 4 and counter.subject.startswith("api:")
+
+
+def test_the_local_counters_forget_ended_windows():
+    from eparticipation.ratelimits import LocalCounters
+
+    counters, window = LocalCounters(capacity=2), timedelta(minutes=1)
+    assert counters.hit("api", "a", window, NOW).hits == 1
+    assert counters.hit("api", "a", window, NOW + timedelta(seconds=30)).hits == 2
+    assert counters.hit("api", "b", window, NOW + timedelta(seconds=50)).hits == 1
+    # A third subject, once a's window has ended: a is forgotten, b is kept.
+    assert counters.hit("api", "c", window, NOW + timedelta(seconds=61)).hits == 1
+    assert set(counters.windows) == {("api", "b"), ("api", "c")}
+    assert counters.hit("api", "b", window, NOW + timedelta(seconds=70)).hits == 2
+    assert counters.hit("api", "b", window, NOW + timedelta(seconds=111)).hits == 1  # its window ended
+
+
 def test_an_unexpected_error_is_a_json_500(testapp, monkeypatch, consultation, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
@@ -419,7 +446,7 @@ def test_the_lists_send_a_fixed_number_of_statements(testapp, dbsession, query_c
                                                       people):
     paths = [f"{API}/consultations", f"{API}/consultations/{consultation.id}/comments", f"{API}/agencies"]
     few = [statements_for(testapp, query_counter, path) for path in paths]
-    assert few == [2, 3, 2]  # the client's count, (the consultation,) the page
+    assert few == [1, 2, 1]  # (the consultation,) the page; the client's count is in memory
     for n in range(15):
         make_draft(dbsession, make_agency(dbsession), state="consultation")
         make_comment(dbsession, consultation, make_user(dbsession), body=f"نظر شماره {n} درباره این پیش‌نویس")
