@@ -5,6 +5,7 @@ name, and that only for comments not sent anonymously; nothing a moderator hid, 
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -76,12 +77,24 @@ def page_of(rows, page_size: int, sort: str, key_name: str) -> Page:
 # --- agencies -------------------------------------------------------------------------------------------------
 
 
-def agencies(dbsession) -> list:
+# Each statement's fixed part is built once (building a select of aliased tables costs more than running it on an
+# index); a request adds only its own conditions.
+
+
+@lru_cache(maxsize=1)
+def agencies_statement():
     parent = aliased(Agency)
-    return dbsession.execute(
-        sa.select(Agency.id, Agency.code, Agency.name_fa, Agency.name_en, parent.code.label("parent_code"))
-        .outerjoin(parent, parent.id == Agency.parent_id).order_by(Agency.code)
-    ).all()
+    return (sa.select(Agency.id, Agency.code, Agency.name_fa, Agency.name_en, parent.code.label("parent_code"))
+            .outerjoin(parent, parent.id == Agency.parent_id).order_by(Agency.code))
+
+
+def core(dbsession):
+    """The session's connection: the API's selects are of columns, which need none of the ORM's work on results."""
+    return dbsession.connection()
+
+
+def agencies(dbsession) -> list:
+    return core(dbsession).execute(agencies_statement()).all()
 
 
 # --- consultations --------------------------------------------------------------------------------------------
@@ -105,29 +118,32 @@ CONSULTATION_LIST_COLUMNS = (
 )
 
 
-def consultations(dbsession, languages, filters: Filters, now, sort: str, cursor, page_size: int,
-                  updated_since: datetime | None) -> Page:
-    joins, texts = text_columns(languages, "title")
+@lru_cache(maxsize=16)
+def consultations_statement(languages: tuple, fields: tuple):
+    """The opened consultations with their agency's code and their texts' `fields` in each language."""
+    joins, texts = text_columns(languages, *fields)
     query = sa.select(*CONSULTATION_LIST_COLUMNS, *texts).join(Agency, Agency.id == Draft.agency_id)
     for text, on in joins:
         query = query.outerjoin(text, on)
-    query = filtered(query.where(Draft.state != State.draft), filters, now)
+    return query.where(Draft.state != State.draft)
+
+
+def consultations(dbsession, languages, filters: Filters, now, sort: str, cursor, page_size: int,
+                  updated_since: datetime | None) -> Page:
+    query = filtered(consultations_statement(tuple(languages), ("title",)), filters, now)
     if updated_since is not None:
         query = query.where(Draft.updated_at >= updated_since)
     key, descending = CONSULTATION_SORTS[sort]
     if cursor is not None:
         query = query.where(after_cursor(key, Draft.id, cursor, descending))
     order = (key.desc(), Draft.id.desc()) if descending else (key.asc(), Draft.id.asc())
-    rows = dbsession.execute(query.order_by(*order).limit(page_size + 1)).all()
+    rows = core(dbsession).execute(query.order_by(*order).limit(page_size + 1)).all()
     return page_of(rows, page_size, sort, key.key)
 
 
 def consultation(dbsession, languages, draft_id: int):
-    joins, texts = text_columns(languages, "title", "summary", "call")
-    query = sa.select(*CONSULTATION_LIST_COLUMNS, *texts).join(Agency, Agency.id == Draft.agency_id)
-    for text, on in joins:
-        query = query.outerjoin(text, on)
-    return dbsession.execute(query.where(Draft.id == draft_id)).one()
+    query = consultations_statement(tuple(languages), ("title", "summary", "call"))
+    return core(dbsession).execute(query.where(Draft.id == draft_id)).one()
 
 
 ARTICLE_FIELDS = ("number", "position", "chapter", "heading", "text", "notes")
@@ -144,7 +160,7 @@ def articles(dbsession, draft_id: int, published: bool) -> tuple[list, list | No
         final = sa.select(sa.literal("final"), *(getattr(Article, f) for f in ARTICLE_FIELDS)) \
             .where(Article.draft_id == draft_id)
         query = sa.union_all(consulted, final)
-    rows = dbsession.execute(query.order_by(sa.text("text_kind"), sa.text("position"))).all()
+    rows = core(dbsession).execute(query.order_by(sa.text("text_kind"), sa.text("position"))).all()
     texts = {"consulted": [], "final": [] if published else None}
     for row in rows:
         texts[row.text_kind].append(row)
@@ -167,14 +183,13 @@ RESPONSE_COLUMNS = (
 )
 
 
-def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: int) -> Page:
-    """A page of the visible comments, oldest first, each with its response's latest wording once the outcome is
-    published (the responses are public only then): one statement, on the (draft_id, created_at, id) index."""
+@lru_cache(maxsize=2)
+def comments_statement(with_responses: bool):
     query = (
         sa.select(*COMMENT_COLUMNS, *(RESPONSE_COLUMNS if with_responses else ()))
         .join(User, User.id == Comment.author_id)
         .outerjoin(ConsultedArticle, ConsultedArticle.id == Comment.article_id)
-        .where(Comment.draft_id == draft_id, Comment.state == CommentState.visible)
+        .where(Comment.state == CommentState.visible)
     )
     if with_responses:
         latest = aliased(ResponseRevision)
@@ -185,9 +200,16 @@ def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: 
         query = query.outerjoin(ResponseComment, ResponseComment.comment_id == Comment.id).outerjoin(
             ResponseRevision, sa.and_(ResponseRevision.response_id == ResponseComment.response_id,
                                       ResponseRevision.number == newest_number))
+    return query
+
+
+def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: int) -> Page:
+    """A page of the visible comments, oldest first, each with its response's latest wording once the outcome is
+    published (the responses are public only then): one statement, on the (draft_id, created_at, id) index."""
+    query = comments_statement(with_responses).where(Comment.draft_id == draft_id)
     if cursor is not None:
         query = query.where(after_cursor(Comment.created_at, Comment.id, cursor, descending=False))
-    rows = dbsession.execute(
+    rows = core(dbsession).execute(
         query.order_by(Comment.created_at.asc(), Comment.id.asc()).limit(page_size + 1)
     ).all()
     return page_of(rows, page_size, COMMENTS_SORT, "created_at")
@@ -198,7 +220,7 @@ def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: 
 
 def tally(dbsession, draft_id: int) -> tuple[dict, list]:
     """The votes for each choice, and the visible comments on the whole draft and on each consulted article."""
-    votes = dict(dbsession.execute(
+    votes = dict(core(dbsession).execute(
         sa.select(Vote.choice, sa.func.count(Vote.id)).where(Vote.draft_id == draft_id).group_by(Vote.choice)
     ).all())
     counted = (
@@ -206,7 +228,7 @@ def tally(dbsession, draft_id: int) -> tuple[dict, list]:
         .where(Comment.draft_id == draft_id, Comment.state == CommentState.visible)
         .group_by(Comment.article_id).subquery()
     )
-    per_article = dbsession.execute(
+    per_article = core(dbsession).execute(
         sa.select(ConsultedArticle.number, ConsultedArticle.position, counted.c.comments)
         .select_from(counted).outerjoin(ConsultedArticle, ConsultedArticle.id == counted.c.article_id)
         .order_by(ConsultedArticle.position.is_not(None), ConsultedArticle.position)
