@@ -175,6 +175,8 @@ def run(args) -> dict:
     settings = app_settings(url.render_as_string(hide_password=False), workdir)
     # The limit is counted on every request (its upsert is part of what is measured), never reached.
     settings["eparticipation.api_rate.max"] = "1000000000"
+    if not args.no_cache:  # as development.ini and production.ini
+        settings["eparticipation.api.cache.entries"], settings["eparticipation.api.cache.seconds"] = "500", "60"
     engine = get_engine(settings)
     loadavg_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     log(f"rebuilding the schema of {url.render_as_string(hide_password=True)}")
@@ -241,7 +243,7 @@ def run(args) -> dict:
             "run": {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "command": " ".join([".venv/bin/python", *sys.argv]), "seconds": args.seconds,
                     "rounds": args.rounds, "threads": args.threads, "server_threads": args.server_threads,
-                    "loadavg_start": loadavg_start, "loadavg_end": " ".join(f"{x:.2f}" for x in os.getloadavg())},
+                    "cache": not args.no_cache, "loadavg_start": loadavg_start, "loadavg_end": " ".join(f"{x:.2f}" for x in os.getloadavg())},
             "data": seeded,
             "measurements": rows,
             "goals": goals,
@@ -307,7 +309,8 @@ def table(results: dict) -> str:
         f"Machine: {m['cores']} cores, {m['platform']}, Python {m['python']}, {m['database']}, SQLAlchemy "
         f"{m['sqlalchemy']}",
         f"Run: {r['seconds']:g} s per scenario in {r['rounds']} interleaved rounds, {r['threads']} client threads, "
-        f"waitress threads={r['server_threads']}; load average {r['loadavg_start']} → {r['loadavg_end']}",
+        f"waitress threads={r['server_threads']}; load average {r['loadavg_start']} → {r['loadavg_end']}; "
+        f"kept answers {'on' if r['cache'] else 'off (--no-cache)'}",
         f"Data: {d['consultations']} consultations, {d['comments']} comments on one ({d['listed_comments']} listed), "
         f"{d['users']} people; generated in {d['seconds']} s",
         "",
@@ -338,6 +341,8 @@ def parse_args(argv=None):
     parser.add_argument("--consultations", type=int, default=10000)
     parser.add_argument("--comments", type=int, default=100000)
     parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="turn off the answers kept per process (eparticipation.api.cache.entries = 0)")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 

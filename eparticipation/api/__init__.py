@@ -12,7 +12,7 @@ def api_root(root):
 def includeme(config):
     from eparticipation import ratelimits
     from eparticipation import settings as parse
-    from eparticipation.api.views import COUNTERS
+    from eparticipation.api.views import CACHE, COUNTERS
 
     settings = config.get_settings()
     # The limit per client address (eparticipation.ratelimits): `eparticipation.api_rate.max` requests in each
@@ -27,6 +27,13 @@ def includeme(config):
     if store not in ("memory", "database"):
         raise parse.SettingError(f"eparticipation.api_rate.store is memory or database, not {store!r}")
     config.registry[COUNTERS] = ratelimits.LocalCounters()
+    # The answers kept in each process's memory (views.py, `served`): off unless entries is above 0.
+    entries = parse.integer(settings, "eparticipation.api.cache.entries", 0)
+    seconds = parse.integer(settings, "eparticipation.api.cache.seconds", 60)
+    if entries > 0:
+        from eparticipation.pagecache import PageCache
+
+        config.registry[CACHE] = PageCache(entries, seconds)
     config.include("eparticipation.sections")
     config.add_root_child("api", api_root)
     config.include(".views")

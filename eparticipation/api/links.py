@@ -11,7 +11,9 @@ def moment(value: datetime | None) -> str | None:
     """ISO 8601 in UTC, as Regulations.gov writes its dates: 2026-11-27T09:30:00Z."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 class Links:

@@ -88,13 +88,8 @@ def agencies_statement():
             .outerjoin(parent, parent.id == Agency.parent_id).order_by(Agency.code))
 
 
-def core(dbsession):
-    """The session's connection: the API's selects are of columns, which need none of the ORM's work on results."""
-    return dbsession.connection()
-
-
-def agencies(dbsession) -> list:
-    return core(dbsession).execute(agencies_statement()).all()
+def agencies(connection) -> list:
+    return connection.execute(agencies_statement()).all()
 
 
 # --- consultations --------------------------------------------------------------------------------------------
@@ -128,7 +123,7 @@ def consultations_statement(languages: tuple, fields: tuple):
     return query.where(Draft.state != State.draft)
 
 
-def consultations(dbsession, languages, filters: Filters, now, sort: str, cursor, page_size: int,
+def consultations(connection, languages, filters: Filters, now, sort: str, cursor, page_size: int,
                   updated_since: datetime | None) -> Page:
     query = filtered(consultations_statement(tuple(languages), ("title",)), filters, now)
     if updated_since is not None:
@@ -137,19 +132,29 @@ def consultations(dbsession, languages, filters: Filters, now, sort: str, cursor
     if cursor is not None:
         query = query.where(after_cursor(key, Draft.id, cursor, descending))
     order = (key.desc(), Draft.id.desc()) if descending else (key.asc(), Draft.id.asc())
-    rows = core(dbsession).execute(query.order_by(*order).limit(page_size + 1)).all()
+    rows = connection.execute(query.order_by(*order).limit(page_size + 1)).all()
     return page_of(rows, page_size, sort, key.key)
 
 
-def consultation(dbsession, languages, draft_id: int):
+def consultation(connection, languages, draft_id: int):
     query = consultations_statement(tuple(languages), ("title", "summary", "call"))
-    return core(dbsession).execute(query.where(Draft.id == draft_id)).one()
+    return connection.execute(query.where(Draft.id == draft_id)).one()
+
+
+def last_change(connection):
+    """When the latest change to any consultation was (the index on updated_at answers it)."""
+    return connection.execute(last_change_statement()).scalar()
+
+
+@lru_cache(maxsize=1)
+def last_change_statement():
+    return sa.select(sa.func.max(Draft.updated_at))
 
 
 ARTICLE_FIELDS = ("number", "position", "chapter", "heading", "text", "notes")
 
 
-def articles(dbsession, draft_id: int, published: bool) -> tuple[list, list | None]:
+def articles(connection, draft_id: int, published: bool) -> tuple[list, list | None]:
     """The text put to consultation, and the final text once published (before, the final text is the agency's
     work in progress), in one statement."""
     consulted = sa.select(sa.literal("consulted").label("text_kind"),
@@ -160,7 +165,7 @@ def articles(dbsession, draft_id: int, published: bool) -> tuple[list, list | No
         final = sa.select(sa.literal("final"), *(getattr(Article, f) for f in ARTICLE_FIELDS)) \
             .where(Article.draft_id == draft_id)
         query = sa.union_all(consulted, final)
-    rows = core(dbsession).execute(query.order_by(sa.text("text_kind"), sa.text("position"))).all()
+    rows = connection.execute(query.order_by(sa.text("text_kind"), sa.text("position"))).all()
     texts = {"consulted": [], "final": [] if published else None}
     for row in rows:
         texts[row.text_kind].append(row)
@@ -203,13 +208,13 @@ def comments_statement(with_responses: bool):
     return query
 
 
-def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: int) -> Page:
+def comments(connection, draft_id: int, with_responses: bool, cursor, page_size: int) -> Page:
     """A page of the visible comments, oldest first, each with its response's latest wording once the outcome is
     published (the responses are public only then): one statement, on the (draft_id, created_at, id) index."""
     query = comments_statement(with_responses).where(Comment.draft_id == draft_id)
     if cursor is not None:
         query = query.where(after_cursor(Comment.created_at, Comment.id, cursor, descending=False))
-    rows = core(dbsession).execute(
+    rows = connection.execute(
         query.order_by(Comment.created_at.asc(), Comment.id.asc()).limit(page_size + 1)
     ).all()
     return page_of(rows, page_size, COMMENTS_SORT, "created_at")
@@ -218,9 +223,9 @@ def comments(dbsession, draft_id: int, with_responses: bool, cursor, page_size: 
 # --- tallies --------------------------------------------------------------------------------------------------
 
 
-def tally(dbsession, draft_id: int) -> tuple[dict, list]:
+def tally(connection, draft_id: int) -> tuple[dict, list]:
     """The votes for each choice, and the visible comments on the whole draft and on each consulted article."""
-    votes = dict(core(dbsession).execute(
+    votes = dict(connection.execute(
         sa.select(Vote.choice, sa.func.count(Vote.id)).where(Vote.draft_id == draft_id).group_by(Vote.choice)
     ).all())
     counted = (
@@ -228,7 +233,7 @@ def tally(dbsession, draft_id: int) -> tuple[dict, list]:
         .where(Comment.draft_id == draft_id, Comment.state == CommentState.visible)
         .group_by(Comment.article_id).subquery()
     )
-    per_article = core(dbsession).execute(
+    per_article = connection.execute(
         sa.select(ConsultedArticle.number, ConsultedArticle.position, counted.c.comments)
         .select_from(counted).outerjoin(ConsultedArticle, ConsultedArticle.id == counted.c.article_id)
         .order_by(ConsultedArticle.position.is_not(None), ConsultedArticle.position)

@@ -2,6 +2,7 @@
 in the API's frame. Only once the outcome is published, and only a report that was built."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from eparticipation.api.links import Links, docket_id, moment
 from eparticipation.consultations.models import Draft
@@ -18,7 +19,8 @@ def agency_services(dbsession, agency_id: int) -> list:
 
 def published_report(request, context):
     """(the report's row, a function building the answer), or None when there is none to publish."""
-    dbsession = request.dbsession
+    # On the API's own connection (a second one would wait for it on SQLite), read-only.
+    dbsession = Session(bind=request.api_connection)
     report = dbsession.scalar(sa.select(Report).where(Report.draft_id == context.id,
                                                       Report.status == ReportStatus.ready))
     if report is None:

@@ -63,7 +63,7 @@ CONSULTATION_COLUMNS = (
 class ApiConsultations(ApiNode):
     def __getitem__(self, name):
         number = path_number(name)
-        row = self.request.dbsession.connection().execute(
+        row = self.request.api_connection.execute(
             sa.select(*CONSULTATION_COLUMNS).join(Agency, Agency.id == Draft.agency_id)
             .where(Draft.id == number, Draft.state != State.draft)
         ).one_or_none()

@@ -199,14 +199,42 @@ def plain(value):
 
 def answer(request, rows, build) -> Response:
     """The JSON of `build()`, or 304 when the client holds it already (If-None-Match): `rows` make the ETag."""
-    etag = etag_of(request, rows)
+    return respond(request, etag_of(request, rows), lambda: dumps(build()))
+
+
+def respond(request, etag: str, body) -> Response:
+    """304 when the client holds `etag` already, else the JSON `body()`."""
     if etag.strip('"') in request.if_none_match:  # WebOb holds the tags without their quotes
         response = Response(status=304)
     else:
-        response = Response(body=dumps(build()), content_type=JSON, charset="utf-8")
+        response = Response(body=body(), content_type=JSON, charset="utf-8")
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers.update(CORS_HEADERS)
+    return response
+
+
+# The answers kept in each process (eparticipation.api.cache.entries > 0): under a key that holds the version of
+# what they show — a consultation's participation_version (moved by every comment, edit, withdrawal, hiding,
+# support and vote) and its updated_at (every edit and transition), or for the list the latest updated_at of
+# all — with the address asked. What the keys do not follow (a participant's new display name, the moment a
+# consultation scheduled ahead opens) is at most `eparticipation.api.cache.seconds` old, as the draft page's.
+CACHE = "eparticipation.api.cache"
+
+
+def served(request, version, compute) -> Response:
+    """The answer of `compute()` (which calls `answer`), or the one kept under `version()` and the address."""
+    cache = request.registry.get(CACHE)
+    if cache is None:
+        return compute()
+    key = (*version(), request.host_url, request.path_qs)
+    found = cache.get(key)
+    if found is not None:
+        etag, body = found
+        return respond(request, etag, lambda: body)
+    response = compute()
+    if response.status_int == 200:
+        cache.put(key, (response.headers["ETag"], response.body))
     return response
 
 
@@ -330,7 +358,7 @@ def openapi_document(context, request):
 @view_config(context=ApiAgencies, request_method="GET", permission=Permissions.SiteView, decorator=limited)
 def agencies(context, request):
     links = Links(request)
-    rows = queries.agencies(request.dbsession)
+    rows = queries.agencies(request.api_connection)
 
     def build():
         return {
@@ -384,9 +412,14 @@ def consultations(context, request):
     size = page_size(params)
     cursor = cursor_param(params, sort)
     updated_since = moment_param(params, "updated_since")
+    return served(request, lambda: ("consultations", queries.last_change(request.api_connection)),
+                  lambda: consultations_answer(request, filters, sort, size, cursor, updated_since))
+
+
+def consultations_answer(request, filters, sort, size, cursor, updated_since) -> Response:
     languages = request.registry.settings["eparticipation.available_languages"]
     now = request.now
-    page = queries.consultations(request.dbsession, languages, filters, now, sort, cursor, size, updated_since)
+    page = queries.consultations(request.api_connection, languages, filters, now, sort, cursor, size, updated_since)
     links = Links(request)
 
     def build():
@@ -413,8 +446,8 @@ def article_data(row) -> dict:
 @view_config(context=ApiConsultation, request_method="GET", permission=Permissions.SiteView, decorator=limited)
 def consultation(context, request):
     languages = request.registry.settings["eparticipation.available_languages"]
-    row = queries.consultation(request.dbsession, languages, context.id)
-    consulted, final = queries.articles(request.dbsession, context.id, context.published)
+    row = queries.consultation(request.api_connection, languages, context.id)
+    consulted, final = queries.articles(request.api_connection, context.id, context.published)
     now = request.now
     links = Links(request)
 
@@ -448,7 +481,17 @@ def comments(context, request):
     params = request.GET
     size = page_size(params)
     cursor = cursor_param(params, queries.COMMENTS_SORT)
-    page = queries.comments(request.dbsession, context.id, context.published, cursor, size)
+    return served(request, lambda: ("comments", *version_of(context)),
+                  lambda: comments_answer(context, request, size, cursor))
+
+
+def version_of(context) -> tuple:
+    row = context.row
+    return row.id, row.state, row.updated_at, row.participation_version
+
+
+def comments_answer(context, request, size, cursor) -> Response:
+    page = queries.comments(request.api_connection, context.id, context.published, cursor, size)
     links = Links(request)
     docket = docket_id(context.row.agency_code, context.id)
 
@@ -491,7 +534,7 @@ def comments(context, request):
 @view_config(context=ApiConsultation, name="tally", request_method="GET", permission=Permissions.SiteView,
              decorator=limited)
 def tally(context, request):
-    votes, per_article = queries.tally(request.dbsession, context.id)
+    votes, per_article = queries.tally(request.api_connection, context.id)
     links = Links(request)
 
     def build():
@@ -577,7 +620,23 @@ def will_be_retried(request, exc) -> bool:
     return is_error_retryable(request, exc)
 
 
+def api_connection(request):
+    """What the API reads with: a connection of its own, closed when the request ends, not the request's ORM session
+    (whose setup, joining the transaction and commit cost more than an answer's statements). The tests hand in their
+    session, whose connection holds their transaction."""
+    session = request.environ.get("app.dbsession")
+    if session is None and request.registry.settings["eparticipation.api_rate.store"] == "database":
+        # The count is written in the request's transaction: one connection (SQLite has one writer at a time).
+        session = request.dbsession
+    if session is not None:
+        return session.connection()
+    connection = request.registry["db_engine"].connect()
+    request.add_finished_callback(lambda request: connection.close())
+    return connection
+
+
 def includeme(config):
+    config.add_request_method(api_connection, "api_connection", reify=True)
     config.add_view_predicate("api_request", ApiRequest)
     for context, name in ALL_NAMES:
         config.add_view(preflight, context=context, name=name, request_method="OPTIONS",

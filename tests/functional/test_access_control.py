@@ -43,7 +43,7 @@ def one_of_each(dbsession, registry):
     dbsession.add_all([survey, service, response])
     dbsession.flush()
 
-    request = DummyRequest(dbsession=dbsession, now=NOW)
+    request = DummyRequest(dbsession=dbsession, now=NOW, api_connection=dbsession.connection())
     request.registry = registry
     root = Root(request)
     paths = [

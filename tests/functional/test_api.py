@@ -432,6 +432,29 @@ def test_unreadable_input_is_a_json_400(testapp):
     assert response.content_type == "application/json" and response.json["errors"][0]["status"] == "400"
 
 
+def test_the_kept_answers_follow_each_change(api, testapp, dbsession, monkeypatch, consultation, people):
+    from eparticipation.api.views import CACHE
+    from eparticipation.pagecache import PageCache
+    from eparticipation.participation.services import participation_changed
+
+    monkeypatch.setitem(testapp.app.registry, CACHE, PageCache(50, 60))
+    comments = f"{API}/consultations/{consultation.id}/comments"
+    first = api(comments)
+    make_comment(dbsession, consultation, people["maryam"], body="نظری که هنوز شمرده نشده است")
+    assert api(comments).body == first.body  # kept: the consultation's participation has not moved
+    assert api(comments, status=304, headers={"If-None-Match": first.headers["ETag"]}).headers["ETag"]
+    participation_changed(dbsession, consultation.id)  # as every comment, edit, hiding and vote does
+    assert "نظری که هنوز شمرده نشده است" in api(comments).text
+
+    listing = f"{API}/consultations"
+    before = api(listing).json
+    consultation.texts["fa"].title = "عنوان تازه"
+    assert api(listing).json == before
+    consultation.updated_at = NOW  # as every edit and transition does
+    dbsession.flush()
+    assert api(listing).json["data"][0]["attributes"]["title"] == "عنوان تازه"
+
+
 # --- statements: the same few, however many rows ----------------------------------------------------------------
 
 
