@@ -78,7 +78,9 @@ def seed(engine, consultations: int, comments: int, users: int) -> dict:
     at = seconds_before
     started = time.perf_counter()
     with engine.begin() as connection:
-        run = connection.exec_driver_sql
+        def run(sql):  # psycopg reads % as its placeholders' mark, even with no parameters
+            return connection.exec_driver_sql(sql.replace("%", "%%") if dialect == "postgresql" else sql)
+
         run("INSERT INTO agencies (id, code, name_fa, name_en, created_at) VALUES "
             f"(1, 'bench', 'دستگاه آزمایشی', 'Bench agency', {at(dialect, '0')})")
         run(numbers(users) + "INSERT INTO users (id, email, password_hash, display_name, locale, is_active, "
