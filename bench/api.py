@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")  # pyramid's, as in setup.cfg
@@ -222,7 +222,6 @@ def run(args) -> dict:
                          "p95_ms": m.p95_ms, "requests": m.requests, "bytes": m.response_bytes,
                          "statements": count, "share_of_bare": round(m.rate / bare, 4)})
         rows.append({**not_modified, "share_of_bare": round(not_modified["rate"] / bare, 4)})
-        by = {row["label"].split(" (")[0]: row for row in rows}
         c_first, c_deep = measured[1], measured[2]
         m_first, m_deep = measured[3], measured[4]
         goals = [
@@ -238,7 +237,6 @@ def run(args) -> dict:
                               factor <= GOAL_DEEP_FACTOR, "×"))
             goals.append(goal(f"{name}: deepest page median latency ÷ first's", latency, f"≤ {GOAL_DEEP_FACTOR:g}",
                               latency <= GOAL_DEEP_FACTOR, "×"))
-        del by
         return {
             "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "database": url.get_backend_name(), "sqlalchemy": sa.__version__},

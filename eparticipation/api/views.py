@@ -352,7 +352,7 @@ def openapi_document(context, request):
     from eparticipation.api.openapi import document_bytes
 
     body = document_bytes(request.resource_url(context))
-    return answer(request, body, lambda: json.loads(body))
+    return respond(request, etag_of(request, body), lambda: body)
 
 
 @view_config(context=ApiAgencies, request_method="GET", permission=Permissions.SiteView, decorator=limited)

@@ -356,6 +356,11 @@ def test_a_new_comment_changes_the_etag(api, dbsession, consultation, people):
     assert changed.status_int == 200 and changed.headers["ETag"] != etag
 
 
+def test_head_gives_the_headers_without_the_body(testapp, consultation):
+    response = testapp.head(f"{API}/consultations/{consultation.id}/comments", status=200)
+    assert not response.body and response.headers["ETag"] and response.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_cors_for_get_and_its_preflight(api, consultation):
     for path in (f"{API}/consultations", f"{API}/consultations/{consultation.id}/comments"):
         assert api(path).headers["Access-Control-Allow-Origin"] == "*"
