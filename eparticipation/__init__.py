@@ -96,6 +96,10 @@ def includeme(config):
     config.include(".responses")
     # The consultation report: statistics, themes, PDF and open data.
     config.include(".reports")
+    # The agency's widget for its portal: its open consultations, framed by the origins it configured.
+    config.include(".embed")
+    # Reaching people: feeds and calendars, share links, Open Graph tags and posters of the consultations.
+    config.include(".outreach")
     # The open-data API: read-only JSON of what the public pages show, described by OpenAPI.
     config.include(".api")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.

@@ -19,6 +19,7 @@ from eparticipation.consultations.models import (  # noqa: F401
     WorkflowEvent,
 )
 from eparticipation.db import Base  # noqa: F401
+from eparticipation.embed.models import EmbedSettings  # noqa: F401
 from eparticipation.feedback.models import Service, ServiceRating  # noqa: F401
 from eparticipation.messaging.models import (  # noqa: F401
     InboxMessage,

@@ -30,6 +30,7 @@ class Permissions(StrEnum):
     DraftPublish = "draft:publish"  # publish the outcome of a closed consultation (W4)
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
+    EmbedManage = "embed:manage"  # the agency's widget for its portal: the snippet, the origins that may frame it
     ReportEdit = "report:edit"  # rebuild the report, curate its themes, write its summary, finalise it (editors)
     ReportView = "report:view"  # the consultation's report and its downloads (public once published)
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)

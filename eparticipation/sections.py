@@ -9,6 +9,9 @@ viewlets and Kotti slots).
     config.add_agency_section(...)   # /agencies/<code>/
     config.add_agency_staff_section(...)  # /agencies/<code>/staff
     config.add_account_section(...)  # /me/
+    config.add_compare_section(...)  # /consultations/<id>/compare (its context: the draft; slot "article":
+                                     # per-article parts, a macro `article_part(number)`)
+    config.add_listing_section(...)  # /consultations/ (its values: the listing's filters)
     config.add_draft_child("faq", FAQ)    # /consultations/<id>/faq/: FAQ(draft)
     config.add_agency_child("services", ServiceContainer)
 
@@ -18,6 +21,12 @@ visitor must have on the page's context and the `states` of the context (a draft
 and once a page for sections that share the callable (participation's votes and comments). The template also
 sees the page's values. Sections are shown in `order` (then name) within their `slot`: the part of the page
 they go in (each page says which slots it has; "main" by default).
+
+A head part adds to the `<head>` of every page of the base layout (layout.jinja2 renders `{{ head_parts() }}`):
+`part(context, request) -> Markup | None` looks at the page's context (and `request.view_name`) and gives its
+tags, or None on the pages it has nothing for (Open Graph tags on a draft's page, feed links on the listing's):
+
+    config.add_head_part("open-graph", open_graph_tags, order=10)
 
 Registered by configuration actions: two sections (or two children) of one page under one name conflict, unless
 one include overrides the other (Pyramid's rules); each is an introspectable ("page sections", "page children").
@@ -29,7 +38,7 @@ from typing import Callable
 from jinja2 import pass_context
 from markupsafe import Markup
 
-PAGES = ("draft", "comment", "agency", "agency_staff", "account")
+PAGES = ("draft", "comment", "agency", "agency_staff", "account", "compare", "listing")
 # The pages whose context has a `state` that sections may be shown in.
 PAGES_WITH_STATES = ("draft",)
 
@@ -150,6 +159,33 @@ def add_section(config, page: str, name: str, template: str, order: int = 100, p
     config.action(("page section", page, name), register, introspectables=(introspectable,))
 
 
+@dataclass(frozen=True)
+class HeadPart:
+    name: str
+    part: Callable
+    order: int = 100
+
+
+def add_head_part(config, name: str, part: Callable, order: int = 100):
+    """`part(context, request) -> Markup | None`: tags in the `<head>` of every page it gives some for."""
+    head_part = HeadPart(name, config.maybe_dotted(part), order)
+    introspectable = config.introspectable("head parts", name, f"head: {name}", "head part")
+    introspectable.update(name=name, part=part, order=order)
+
+    def register():
+        others = [p for p in config.registry.get("head_parts", ()) if p.name != name]
+        config.registry["head_parts"] = tuple(sorted([*others, head_part], key=lambda p: (p.order, p.name)))
+
+    config.action(("head part", name), register, introspectables=(introspectable,))
+
+
+def render_head_parts(request) -> Markup:
+    """What the head parts give for this page (its context is the request's)."""
+    context = getattr(request, "context", None)
+    given = (part.part(context, request) for part in request.registry.get("head_parts", ()))
+    return Markup("\n").join(markup for markup in given if markup)
+
+
 # The resources a domain or a host may give children of its own, each by its directive add_<resource>_child:
 # the site's root (/<name>/), the signed-in person's pages (/me/<name>/), every agency and every draft.
 CHILD_RESOURCES = ("root", "me", "agency", "draft")
@@ -206,3 +242,4 @@ def includeme(config):
         config.add_directive(f"add_{page}_section", _page_directive(page))
     for resource in CHILD_RESOURCES:
         config.add_directive(f"add_{resource}_child", _child_directive(resource))
+    config.add_directive("add_head_part", add_head_part)

@@ -49,12 +49,25 @@ class FakeSMTP:
         self.controller.stop()
 
 
+# How each platform says yes and no: Telegram's shape (Bale, Eitaa), Rubika's and Soroush's (both answer a
+# refusal with HTTP 200 and a status in the body).
+BOT_ANSWERS = {
+    "telegram": (lambda n: {"ok": True, "result": {"message_id": n}},
+                 (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})),
+    "rubika": (lambda n: {"status": "OK", "data": {"message_id": str(n)}},
+               (200, {"status": "INVALID_INPUT", "dev_message": "chat not found"})),
+    "soroush": (lambda n: {"resultCode": 200, "resultMessage": "OK"},
+                (200, {"resultCode": 404, "resultMessage": "user not found"})),
+}
+
+
 class FakeBotAPI:
     """A bot platform: `requests` holds (path, fields) of every call and `accepted` the fields of the calls it
     answered with success; `fail` makes the next N calls answer HTTP 502; `always_fail` refuses every call
-    with `{"ok": false}`; `delay` slows every answer."""
+    as the platform (`dialect`) refuses; `delay` slows every answer."""
 
-    def __init__(self, form_encoded=False):
+    def __init__(self, form_encoded=False, dialect="telegram"):
+        success, refusal = BOT_ANSWERS[dialect]
         self.requests = []
         self.accepted = []
         self.fail = 0
@@ -82,9 +95,9 @@ class FakeBotAPI:
                 if failing:
                     self.answer(502, {"ok": False, "description": "Bad Gateway"})
                 elif fake.always_fail:
-                    self.answer(400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
+                    self.answer(*refusal)
                 else:
-                    self.answer(200, {"ok": True, "result": {"message_id": len(fake.requests)}})
+                    self.answer(200, success(len(fake.requests)))
 
             def answer(self, status, payload):
                 body = json.dumps(payload).encode()

@@ -18,18 +18,18 @@ from eparticipation.accounts.events import PasswordChanged, PasswordReset, tell_
 from eparticipation.accounts.models import TokenPurpose
 from eparticipation.accounts.schemas import PasswordChangeSchema, PasswordResetRequestSchema, PasswordResetSchema
 from eparticipation.accounts.services import LoginThrottle, check_password, find_user_by_email, hash_password
+from eparticipation.accounts.throttled import ThrottledCheck
 from eparticipation.accounts.verification import OneTimeLinkView
 from eparticipation.audit import record
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
-from eparticipation.observability.metrics import SIGN_IN_FAILURES
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
 
 
 @view_config(context=Me, name="password", renderer="accounts/password_change.jinja2",
              permission=Permissions.AccountSelf)
-class PasswordChangeView(FormView):
+class PasswordChangeView(ThrottledCheck, FormView):
     """The current password (throttled as sign-in is), and the new one twice; after a recent re-authentication
     (and its code, for a person with a second factor). Other sessions end through the PasswordChanged event."""
 
@@ -48,17 +48,12 @@ class PasswordChangeView(FormView):
 
     def save(self, appstruct):
         request, user = self.request, self.request.identity
-        throttle = LoginThrottle.for_request(request)
-        wait = throttle.admit(user.email)  # counted before the password is checked, as at sign-in
-        if wait:
-            SIGN_IN_FAILURES.labels("throttled").inc()
-            request.response.headers["Retry-After"] = str(wait.seconds)
-            return self.refuse(wait.message, status=429)
+        refusal = self.admit_attempt(user.email)  # counted before the password is checked, as at sign-in
+        if refusal:
+            return refusal
         if not check_password(user, appstruct["current_password"]):
-            throttle.record(user.email, succeeded=False)
-            SIGN_IN_FAILURES.labels("credentials").inc()
-            return self.refuse(_("Your current password is not right."), status=400)
-        throttle.record(user.email, succeeded=True)
+            return self.attempt_failed(user.email, "credentials", _("Your current password is not right."))
+        self.attempt_succeeded(user.email)
         if check_password(user, appstruct["password"]):
             return self.refuse(_("The new password is the one you have now; choose another."), status=400)
         user.password_hash = hash_password(appstruct["password"])

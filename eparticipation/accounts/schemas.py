@@ -20,7 +20,7 @@ from eparticipation.accounts.models import (
 from eparticipation.accounts.services import normalise_email
 from eparticipation.forms import CSRFSchema, length, name_text, optional_text, strip_text
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
-from eparticipation.i18n import _, localize_digits, to_latin_digits
+from eparticipation.i18n import _, collation_key, localize_digits, to_latin_digits
 
 # ASVS 6.2: at least 8 characters, up to at least 64 (a passphrase of a few words fits), checked for strength.
 PASSWORD_MIN = 8
@@ -66,9 +66,8 @@ def residence_widget(node, kw):
     request = kw["request"]
     translate = request.localizer.translate
     choices = [("", translate(_("— choose —")))]
-    choices += sorted(
-        ((p.code, p.name(request.locale_name)) for p in provinces()), key=lambda choice: choice[1]
-    )
+    order = collation_key(request.locale_name)
+    choices += sorted(((p.code, p.name(request.locale_name)) for p in provinces()), key=lambda c: order(c[1]))
     choices += [(code, residence_label(code, request.locale_name, translate)) for code in (ABROAD, UNDISCLOSED)]
     return deform.widget.SelectWidget(values=choices)
 

@@ -8,7 +8,6 @@ The session remembers two things (security.py reads the first):
                          again after `eparticipation.reauthentication_minutes`
 """
 
-import base64
 import enum
 import hmac
 import secrets
@@ -20,12 +19,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from markupsafe import Markup, escape
 from pyramid.httpexceptions import HTTPSeeOther
 
 from eparticipation.accounts.events import SecondFactorChanged
+from eparticipation.accounts.keys import derived_fernet
 from eparticipation.accounts.models import RecoveryCode, SecondFactor, User
 from eparticipation.i18n import _, flash, to_latin_digits
 from eparticipation.security import SECOND_FACTOR_DONE
@@ -73,10 +71,7 @@ REFUSALS = {
 
 @lru_cache(maxsize=4)
 def _fernet(session_secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"eparticipation second factor secret").derive(
-        session_secret.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return derived_fernet(session_secret, b"eparticipation second factor secret")
 
 
 def encrypt_secret(settings, secret: str) -> str:

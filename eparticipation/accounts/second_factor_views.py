@@ -8,34 +8,30 @@ from pyramid.view import view_config
 from eparticipation.accounts import second_factor as mfa
 from eparticipation.accounts.events import SecondFactorChanged
 from eparticipation.accounts.schemas import ConfirmPasswordSchema, ConfirmSchema, EnrolmentSchema, SecondStepSchema
-from eparticipation.accounts.services import LoginThrottle, check_password
+from eparticipation.accounts.services import check_password
+from eparticipation.accounts.throttled import ThrottledCheck
 from eparticipation.accounts.views import safe_next_url, start_session
 from eparticipation.audit import record
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
-from eparticipation.observability.metrics import SIGN_IN_FAILURES
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root, SecuritySettings
 
 
-class CodeChecking:
+class CodeChecking(ThrottledCheck):
     """A form that checks a second factor, throttled per address apart from the password (LoginThrottle)."""
 
     def check_code(self, user, typed):
         """None when the code is accepted (the Outcome is kept), else the refusal page."""
         request = self.request
-        throttle = LoginThrottle.for_request(request)
         key = mfa.THROTTLE_PREFIX + user.email
-        wait = throttle.admit(key)  # counted before the code is checked, as passwords are
-        if wait:
-            SIGN_IN_FAILURES.labels("throttled").inc()
-            request.response.headers["Retry-After"] = str(wait.seconds)
-            return self.refuse(wait.message, status=429)
+        refusal = self.admit_attempt(key)  # counted before the code is checked, as passwords are
+        if refusal:
+            return refusal
         self.outcome = mfa.check_second_factor(request, user, typed)
-        throttle.record(key, succeeded=self.outcome.accepted)
         if not self.outcome.accepted:
-            SIGN_IN_FAILURES.labels("second_factor").inc()
-            return self.refuse(mfa.REFUSALS[self.outcome], status=400)
+            return self.attempt_failed(key, "second_factor", mfa.REFUSALS[self.outcome])
+        self.attempt_succeeded(key)
         return None
 
     def tell_of_recovery_code(self, user):
@@ -93,22 +89,17 @@ class ConfirmView(CodeChecking, FormView):
 
     def save(self, appstruct):
         request, user = self.request, self.user
-        throttle = LoginThrottle.for_request(request)
-        wait = throttle.admit(user.email)
-        if wait:
-            SIGN_IN_FAILURES.labels("throttled").inc()
-            request.response.headers["Retry-After"] = str(wait.seconds)
-            return self.refuse(wait.message, status=429)
+        refusal = self.admit_attempt(user.email)
+        if refusal:
+            return refusal
         if not check_password(user, appstruct["password"]):
-            throttle.record(user.email, succeeded=False)
-            SIGN_IN_FAILURES.labels("credentials").inc()
-            return self.refuse(_("The password is not right."), status=400)
+            return self.attempt_failed(user.email, "credentials", _("The password is not right."))
         if user.second_factor is not None:
             refusal = self.check_code(user, appstruct["code"])
             if refusal is not None:
                 return refusal
             self.tell_of_recovery_code(user)
-        throttle.record(user.email, succeeded=True)
+        self.attempt_succeeded(user.email)
         mfa.mark_authenticated(request, user, second_factor=user.second_factor is not None)
         return HTTPSeeOther(safe_next_url(request, request.params.get("next")))
 

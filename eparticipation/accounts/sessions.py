@@ -10,7 +10,6 @@ these opens nothing afterwards, and reopening a closed account revives none of i
 The cookie itself (everything else the session holds: the CSRF token, flashed messages, a sign-in half done) is
 encrypted and signed (`EncryptedCookieSerializer`), so its content cannot be read or changed by its holder."""
 
-import base64
 import hashlib
 import json
 import secrets
@@ -20,11 +19,10 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyramid.events import subscriber
 
 from eparticipation.accounts import events
+from eparticipation.accounts.keys import derived_fernet
 from eparticipation.accounts.models import AccountSession, User
 
 # The session key of the token; its hash finds the row.
@@ -186,10 +184,7 @@ FLASH_PREFIX = "_f_"
 
 @lru_cache(maxsize=4)
 def _fernet(session_secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"eparticipation session cookie").derive(
-        session_secret.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return derived_fernet(session_secret, b"eparticipation session cookie")
 
 
 class EncryptedCookieSerializer:

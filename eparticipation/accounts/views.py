@@ -21,18 +21,13 @@ from eparticipation.accounts.schemas import (
     display_birth_year,
     residence_label,
 )
-from eparticipation.accounts.services import (
-    LoginThrottle,
-    check_password,
-    find_user_by_email,
-    hash_password,
-)
+from eparticipation.accounts.services import check_password, find_user_by_email, hash_password
 from eparticipation.accounts.signin import start_session
+from eparticipation.accounts.throttled import ThrottledCheck
 from eparticipation.accounts.verification import send_verification, tell_owner_of_registration_attempt
 from eparticipation.forms import FormView
 from eparticipation.i18n import _, flash
 from eparticipation.inputs import integer_param
-from eparticipation.observability.metrics import SIGN_IN_FAILURES
 from eparticipation.permissions import Permissions
 from eparticipation.resources import Me, Root
 from eparticipation.security import current_session
@@ -99,7 +94,7 @@ class RegisterView(FormView):
 
 
 @view_config(context=Root, name="login", renderer="accounts/login.jinja2", permission=Permissions.AccountRegister)
-class LoginView(FormView):
+class LoginView(ThrottledCheck, FormView):
     schema = LoginSchema
     buttons = (("login", _("Sign in")),)
     formid = "login"
@@ -109,18 +104,14 @@ class LoginView(FormView):
 
     def save(self, appstruct):
         request = self.request
-        throttle = LoginThrottle.for_request(request)
-        wait = throttle.admit(appstruct["email"])  # counted before the password is checked
-        if wait:
-            SIGN_IN_FAILURES.labels("throttled").inc()
-            request.response.headers["Retry-After"] = str(wait.seconds)
-            return self.refuse(wait.message, status=429)
+        refusal = self.admit_attempt(appstruct["email"])  # counted before the password is checked
+        if refusal:
+            return refusal
         user = find_user_by_email(request.dbsession, appstruct["email"])
         if not check_password(user, appstruct["password"]) or not user.is_active:
-            throttle.record(appstruct["email"], succeeded=False)
-            SIGN_IN_FAILURES.labels("credentials").inc()
-            return self.refuse(_("The e-mail address or the password is not right."), status=400)
-        throttle.record(appstruct["email"], succeeded=True)
+            return self.attempt_failed(appstruct["email"], "credentials",
+                                       _("The e-mail address or the password is not right."))
+        self.attempt_succeeded(appstruct["email"])
         next_url = safe_next_url(request, request.params.get("next"))
         if user.second_factor is not None:
             return mfa.ask_for_second_factor(request, user, next_url)

@@ -51,16 +51,19 @@ class Agency(Base):
 
     def __acl__(self):
         """Its own editors write its drafts; administrators edit the agency and its units and see its staff,
-        but write no draft (they are no one's drafting unit); auditors read its internal pages. Nothing else,
+        but write no draft (they are no one's drafting unit); auditors read its internal pages. Its coordinators
+        (who lead its consultations) and administrators set up its widget for the agency's portal. Nothing else,
         from anyone, is inherited."""
         return [
             (Allow, Everyone, Permissions.SiteView),
             (Allow, agency_principal(self.id, Role.editor), Permissions.AgencyStaff),
             (Allow, agency_principal(self.id, Role.editor), Permissions.DraftAdd),
             (Allow, agency_principal(self.id, Role.coordinator), Permissions.AgencyStaff),
+            (Allow, agency_principal(self.id, Role.coordinator), Permissions.EmbedManage),
             (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
             (Allow, role_principal(Role.admin), Permissions.AgencyStaff),
             (Allow, role_principal(Role.admin), Permissions.AdminAgencies),
+            (Allow, role_principal(Role.admin), Permissions.EmbedManage),
             DENY_ALL,
         ]
 

@@ -81,6 +81,7 @@ def listing(context, request):
         "agencies": agencies,
         "agency_names": {a.id: a.name(request.locale_name) for a in agencies},
         "next_params": next_params,
+        "sections": page_sections(request, "listing", context),
         "document_types": list(DocumentType),
         "states": [s for s in State if s != State.draft or services.sees_unopened_drafts(request)],
         **presentation(request),
@@ -192,7 +193,8 @@ def compare(context, request):
         return [ArticleText(a.number, a.heading, a.text, tuple(a.notes)) for a in articles]
 
     changes = compare_articles(as_text(context.consulted_articles), as_text(context.articles))
-    return {"draft": context, "changes": changes, "counts": summary(changes), **presentation(request)}
+    return {"draft": context, "changes": changes, "counts": summary(changes), **presentation(request),
+            "sections": page_sections(request, "compare", context)}
 
 
 @view_config(context=Draft, name="original", permission=Permissions.DraftView, request_method="GET")
@@ -492,7 +494,7 @@ class OpenView(TransitionView):
     def preview_params(self):
         today = workflow.local_date(self.request.now)
         days = self.request.registry.settings["eparticipation.min_consultation_days"]
-        return {"start": today, "end": today + timedelta(days=days)}
+        return {"start": today, "end": today + timedelta(days=days - 1)}  # the first and the last day count
 
 
 @view_config(context=Draft, name="extend", renderer="consultations/transition.jinja2",

@@ -80,10 +80,12 @@ def dates_allow_opening(draft, request, start: date, end: date, **params):
     problems = []
     if start < local_date(request.now):
         problems.append(_("The consultation cannot start in the past."))
-    if end < start + timedelta(days=minimum):
+    # Both the first and the last day are days of the consultation: 30 days from 11 Azar end on 10 Dey.
+    earliest_end = start + timedelta(days=minimum - 1)
+    if end < earliest_end:
         problems.append(
             _("The consultation must last at least ${days} days: end it on ${date} or later.",
-              mapping={"days": minimum, "date": start + timedelta(days=minimum)})
+              mapping={"days": minimum, "date": earliest_end})
         )
     return problems
 

@@ -1,8 +1,8 @@
 """Channels: one interface, `send(address, subject, body, link, reference)`, behind which each way of reaching
 people is an adapter, chosen by name in the ini file (`eparticipation.messaging.<channel>.adapter`).
 
-Adapters are registered by name in ADAPTERS; a new messenger (Rubika, Soroush) is one class with
-`@register_adapter("name")` and its settings. Every network call has a timeout, and every failure, whatever
+Adapters are registered by name in ADAPTERS; a messenger is one class with `@register_adapter("name")` and its
+settings (Bale, Eitaa, Rubika and Soroush are here). Every network call has a timeout, and every failure, whatever
 its cause, raises ChannelError with a reason for the administrators (never the token or the password).
 `reference` is the outbox message's own name (OutboxMessage.reference), the same on every attempt: e-mails
 carry it as their Message-ID.
@@ -179,19 +179,30 @@ class FolderAdapter(ChannelAdapter):
 
 
 class BotAPIAdapter(ChannelAdapter):
-    """A bot platform's HTTP API: one POST to its sendMessage method, answered by JSON `{"ok": true, ...}`."""
+    """A bot platform's HTTP API: one POST to its sendMessage method, answered by JSON `{"ok": true, ...}`
+    (Telegram's shape; a platform that answers otherwise says so in `succeeded`)."""
+
+    default_base_url = ""
 
     def __init__(self, channel, options):
         super().__init__(channel, options)
-        self.base_url = self.required("base_url").rstrip("/")
+        self.base_url = (options.get("base_url") or self.default_base_url).rstrip("/")
+        if not self.base_url:
+            self.required("base_url")
         self.token = self.required("token")
 
     def request(self, method: str, fields: dict) -> Request:
         """The HTTP request that calls `method` of the platform's API with `fields`."""
         raise NotImplementedError
 
+    def message_fields(self, address: str, text: str) -> dict:
+        return {"chat_id": address, "text": text}
+
+    def succeeded(self, result) -> bool:
+        return isinstance(result, dict) and result.get("ok") is True
+
     def send(self, address, subject, body, link, reference=None):
-        request = self.request("sendMessage", {"chat_id": address, "text": messenger_text(subject, body, link)})
+        request = self.request("sendMessage", self.message_fields(address, messenger_text(subject, body, link)))
         try:
             with urlopen(request, timeout=self.timeout) as response:
                 answer = response.read()
@@ -207,7 +218,7 @@ class BotAPIAdapter(ChannelAdapter):
             result = json.loads(answer)
         except ValueError as error:
             raise ChannelError("the bot API answered something that is not JSON") from error
-        if not isinstance(result, dict) or result.get("ok") is not True:
+        if not self.succeeded(result):
             raise ChannelError(f"the bot API refused: {description_of(answer)}")
 
 
@@ -217,8 +228,10 @@ def description_of(answer: bytes) -> str:
         result = json.loads(answer)
     except ValueError:
         return answer[:200].decode(errors="replace")
-    if isinstance(result, dict) and result.get("description"):
-        return str(result["description"])[:500]
+    if isinstance(result, dict):  # Telegram-like, Soroush's and Rubika's explanations
+        for key in ("description", "resultMessage", "dev_message", "status"):
+            if result.get(key):
+                return str(result[key])[:500]
     return answer[:200].decode(errors="replace")
 
 
@@ -227,12 +240,7 @@ class BaleAdapter(BotAPIAdapter):
     """Bale's bot API, shaped like Telegram's: `POST {base}/bot{token}/sendMessage` with a JSON body."""
 
     def request(self, method, fields):
-        return Request(
-            f"{self.base_url}/bot{self.token}/{method}",
-            data=json.dumps(fields).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
+        return json_post(f"{self.base_url}/bot{self.token}/{method}", fields)
 
 
 @register_adapter("eitaa")
@@ -246,6 +254,43 @@ class EitaaAdapter(BotAPIAdapter):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             method="POST",
         )
+
+
+def json_post(url: str, fields: dict) -> Request:
+    return Request(url, data=json.dumps(fields).encode(), headers={"Content-Type": "application/json"}, method="POST")
+
+
+@register_adapter("rubika")
+class RubikaAdapter(BotAPIAdapter):
+    """Rubika's bot API (rubika.ir/botapi): `POST {base}/{token}/sendMessage` with a JSON body {chat_id, text},
+    answered by `{"status": "OK", "data": {"message_id": ...}}`."""
+
+    default_base_url = "https://botapi.rubika.ir/v3"
+
+    def request(self, method, fields):
+        return json_post(f"{self.base_url}/{self.token}/{method}", fields)
+
+    def succeeded(self, result):
+        return isinstance(result, dict) and result.get("status") == "OK"
+
+
+@register_adapter("soroush")
+class SoroushAdapter(BotAPIAdapter):
+    """Soroush's bot API (bot.sapp.ir): `POST {base}/{token}/sendMessage` with a JSON body
+    {type: "TEXT", to, body}, answered by `{"resultCode": 200, "resultMessage": "OK"}`. Its bots receive
+    updates only as a stream they pull (getMessage), never by webhook: a Soroush chat is linked by the code
+    sent to the chat its owner typed (services.start_typed_link)."""
+
+    default_base_url = "https://bot.sapp.ir"
+
+    def request(self, method, fields):
+        return json_post(f"{self.base_url}/{self.token}/{method}", fields)
+
+    def message_fields(self, address, text):
+        return {"type": "TEXT", "to": address, "body": text}
+
+    def succeeded(self, result):
+        return isinstance(result, dict) and result.get("resultCode") == 200
 
 
 def make_adapter(channel: Channel, options: dict) -> ChannelAdapter:

@@ -38,6 +38,10 @@ BATCH = 1000  # people per statement when many are told at once
 # No 0/O or 1/I/L: the code is read off a screen and typed into a phone.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CHAT_ID_PATTERN = re.compile(r"-?[0-9]{1,%d}" % (CHAT_ID_MAX - 1))
+# Bale's and Eitaa's chats are numbered (Telegram-like); Rubika's and Soroush's are named by letters and digits
+# ("b0QFtabc1I02214b529f1d60c9ce5b08").
+NAMED_CHAT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,%d}" % CHAT_ID_MAX)
+NAMED_CHATS = frozenset({Channel.rubika, Channel.soroush})
 START_COMMAND = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9]{4,16})")
 
 
@@ -378,20 +382,32 @@ def tell_linked(request, user: User, messenger: Channel) -> None:
     )
 
 
-def start_code_in(update) -> tuple[str, str] | None:
-    """The chat id and the code of a Telegram-like update whose message is `/start CODE`, else None."""
-    message = update.get("message") if isinstance(update, dict) else None
+def start_code_in(update, messenger: Channel = Channel.bale) -> tuple[str, str] | None:
+    """The chat id and the code of an update whose message is `/start CODE`, else None: Telegram-like
+    (`{"message": {"chat": {"id"}, "text"}}`) or Rubika's (`{"update": {"chat_id", "new_message": {"text"}}}`)."""
+    if not isinstance(update, dict):
+        return None
+    if messenger is Channel.rubika:
+        event = update.get("update")
+        event = event if isinstance(event, dict) else {}
+        message, chat_id = event.get("new_message"), event.get("chat_id")
+    else:
+        message = update.get("message")
+        chat = message.get("chat") if isinstance(message, dict) else None
+        chat_id = chat.get("id") if isinstance(chat, dict) else None
     if not isinstance(message, dict) or not isinstance(message.get("text"), str):
         return None
-    chat = message.get("chat")
-    chat_id = chat.get("id") if isinstance(chat, dict) else None
     if isinstance(chat_id, bool) or not isinstance(chat_id, (int, str)):
         return None
     chat_id = str(chat_id)
     match = START_COMMAND.fullmatch(message["text"].strip())
-    if match is None or not CHAT_ID_PATTERN.fullmatch(chat_id):
+    if match is None or not chat_id_pattern(messenger).fullmatch(chat_id):
         return None
     return chat_id, match.group(1).upper()
+
+
+def chat_id_pattern(messenger: Channel) -> re.Pattern:
+    return NAMED_CHAT_PATTERN if messenger in NAMED_CHATS else CHAT_ID_PATTERN
 
 
 def redeem_code(dbsession, messenger: Channel, code: str, chat_id: str, now: datetime) -> tuple[int, bool] | None:
@@ -429,10 +445,10 @@ def tell_linked_elsewhere(request, user: User, messenger: Channel) -> None:
     )
 
 
-def normalise_chat_id(text: str) -> str | None:
-    """A chat id typed by hand (Persian digits allowed), or None when it is not one."""
+def normalise_chat_id(text: str, messenger: Channel = Channel.bale) -> str | None:
+    """A chat id of `messenger` typed by hand (Persian digits allowed), or None when it is not one."""
     candidate = i18n.to_latin_digits(text or "").strip().replace("\u2212", "-")
-    return candidate if CHAT_ID_PATTERN.fullmatch(candidate) else None
+    return candidate if chat_id_pattern(messenger).fullmatch(candidate) else None
 
 
 def unlink(dbsession, user_id: int, messenger: Channel) -> bool:

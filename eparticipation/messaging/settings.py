@@ -1,7 +1,7 @@
 """The messaging settings of the ini file, read once at start-up into a MessagingConfig in the registry.
 
     eparticipation.messaging.channels = email bale eitaa     the channels people can be reached on
-    eparticipation.messaging.<channel>.adapter = ...          smtp or folder for email; bale, eitaa; folder
+    eparticipation.messaging.<channel>.adapter = ...          smtp or folder for email; bale, eitaa, rubika, soroush; folder
     eparticipation.messaging.<channel>.<option> = ...         the adapter's options (channels.py)
     eparticipation.messaging.<messenger>.webhook_secret = ... the secret part of the bot's webhook address
     eparticipation.messaging.<messenger>.bot = @name          the bot people start, shown in the instructions

@@ -75,6 +75,7 @@ class MessengerViews:
             "codes": {messenger: code for messenger, code in codes.items() if code.chat_id is None},
             "pending": {messenger: code for messenger, code in codes.items() if code.chat_id is not None},
             "with_codes": set(self.config.webhook_secrets),
+            "named_chats": services.NAMED_CHATS,
             "bot_names": {messenger: left_to_right(name) for messenger, name in self.config.bot_names.items()},
             "left_to_right": left_to_right,
             "errors": errors or {},
@@ -114,9 +115,11 @@ class MessengerViews:
                 services.issue_link_code(request, messenger)
             elif action == "link":
                 typed = request.POST.get("chat_id", "")
-                chat_id = services.normalise_chat_id(typed)
+                chat_id = services.normalise_chat_id(typed, messenger)
                 if chat_id is None:
                     raise services.LinkRefused(
+                        _("A ${messenger} chat id is made of letters and digits, as the bot wrote it to you.",
+                          mapping={"messenger": label}) if messenger in services.NAMED_CHATS else
                         _("A chat id is a number of digits, optionally with a minus sign before it."))
                 current = services.links_of(request.dbsession, self.user.id).get(messenger)
                 if current is not None and current.chat_id == chat_id:
@@ -149,9 +152,11 @@ def messenger_webhook(context, request):
     like an address that does not exist. `/start CODE` from a chat links it (a code sent to a typed chat, only
     from that chat); anything else is acknowledged and ignored, so the platform does not send it again."""
     config = messaging_config(request.registry)
-    if len(request.subpath) != 2:
+    # Rubika posts a bot's updates to <its endpoint>/receiveUpdate.
+    subpath = request.subpath[:2] if request.subpath[2:] == ("receiveUpdate",) else request.subpath
+    if len(subpath) != 2:
         raise HTTPNotFound()
-    name, secret = request.subpath
+    name, secret = subpath
     messenger = next((m for m in config.webhook_secrets if m.value == name), None)
     if messenger is None or not hmac.compare_digest(secret.encode(), config.webhook_secrets[messenger].encode()):
         raise HTTPNotFound()
@@ -159,7 +164,7 @@ def messenger_webhook(context, request):
         update = request.json_body
     except ValueError:
         raise HTTPBadRequest("not JSON") from None
-    found = services.start_code_in(update)
+    found = services.start_code_in(update, messenger)
     if found is None:
         return {"ok": True, "linked": False}
     chat_id, code = found

@@ -11,6 +11,7 @@ from eparticipation.agencies.models import Agency
 from eparticipation.consultations import draft_url
 from eparticipation.exports import csv_text
 from eparticipation.i18n import translate
+from eparticipation.oversight import words
 from eparticipation.oversight.queries import ACTION_LABELS, LogFilters, log_page, log_query
 from eparticipation.permissions import Permissions
 from eparticipation.resources import AuditArea, AuditedDraft
@@ -36,6 +37,8 @@ def log(context, request):
         "next_before": next_before,
         "agencies": request.dbsession.scalars(sa.select(Agency).order_by(Agency.code)).all(),
         "action_labels": ACTION_LABELS,
+        "object_words": lambda object_type: words.object_words(request, object_type),
+        "details": lambda object_type, values: words.details(request, object_type, values),
         "audit_url": lambda *elements, **query: request.resource_url(context, *elements, query=query or None),
     }
 

@@ -612,17 +612,25 @@ def decode(answer):
 # --- suppression across tables ----------------------------------------------------------------------------
 
 
+# The quantities the draft page shows anyone during the consultation (its count of comments, the supports of
+# each comment, the tally of votes): suppressing them would protect nobody, so they are published and the
+# breakdowns are protected against them (eparticipation.reports.suppression, rule 3).
+PUBLIC_QUANTITIES = frozenset({"comments", "draft_comments", "article_comments", "supports", "votes",
+                               *(f"votes_{choice}" for choice in VOTES)})
+
+
 def protect(tables: list[Table], k: int) -> tuple[list[dict], dict[str, int | None]]:
     """Suppress every table; a named quantity suppressed in one table is suppressed in all that show it,
-    and those are protected again, until nothing changes. Returns the tables as published and the named
-    quantities' published values."""
+    and those are protected again, until nothing changes; the public quantities are never suppressed.
+    Returns the tables as published and the named quantities' published values."""
     forced_names: set[str] = set()
     while True:
         results = []
         hidden_names = set()
         for table in tables:
             forced = frozenset(p for name in forced_names for p in table.positions(name))
-            result = suppress_table(table.cells, k, forced, width=len(table.column_keys))
+            public = frozenset(p for name in PUBLIC_QUANTITIES for p in table.positions(name))
+            result = suppress_table(table.cells, k, forced, width=len(table.column_keys), public=public)
             results.append(result)
             for name in table.names:
                 if any(entry(result, p) is None for p in table.positions(name)):

@@ -19,6 +19,11 @@ the last add up to the last), which is all a reader can use to recover a suppres
    At the end every line has no suppressed entry or at least two, and every suppressed entry lies on a
    cycle of suppressed entries, so each can move (+1 / −1 around the cycle) without changing any
    published number.
+3. Public entries — numbers the site already shows (the draft page's tally, its count of comments) — are
+   never suppressed: hiding them protects nobody and only hides what anyone can count. They are treated
+   as published, so the cells around them are protected against them; an entry that the public ones and
+   the published ones determine (the last one left in a line, or a bridge that nothing else can close) is
+   as public as they are and is published too.
 """
 
 from dataclasses import dataclass
@@ -44,11 +49,12 @@ def suppress(cells: list[list[int]], k: int) -> list[list[int | None]]:
 
 
 def suppress_table(cells: list[list[int]], k: int, forced: frozenset[Position] = frozenset(),
-                   width: int | None = None) -> Suppressed:
+                   width: int | None = None, public: frozenset[Position] = frozenset()) -> Suppressed:
     """`suppress`, split into cells and margins; `forced` entries of the extended matrix are suppressed
-    whatever their value (an entry shown as suppressed in another table that shares it). `width` is the
-    number of columns, for a table that may have no rows."""
-    grid, hidden = suppress_grid(extend(cells, width), k, forced)
+    whatever their value (an entry shown as suppressed in another table that shares it), `public` ones
+    never (a number the site shows anyway). `width` is the number of columns, for a table that may have no
+    rows."""
+    grid, hidden = suppress_grid(extend(cells, width), k, forced, public)
     shown = [[None if (i, j) in hidden else value for j, value in enumerate(row)] for i, row in enumerate(grid)]
     return Suppressed(
         cells=[row[:-1] for row in shown[:-1]],
@@ -70,13 +76,15 @@ def extend(cells: list[list[int]], width: int | None = None) -> list[list[int]]:
     return [list(row) + [sum(row)] for row in cells] + [column_totals + [sum(column_totals)]]
 
 
-def suppress_grid(grid: list[list[int]], k: int, forced=frozenset()) -> tuple[list[list[int]], set[Position]]:
+def suppress_grid(grid: list[list[int]], k: int, forced=frozenset(),
+                  public=frozenset()) -> tuple[list[list[int]], set[Position]]:
     """The positions of the extended matrix `grid` to suppress (see the module's docstring)."""
     if k < 1:
         raise ValueError("k is at least 1")
+    public = set(public)
     hidden = {(i, j) for i, row in enumerate(grid) for j, value in enumerate(row) if 0 < value < k}
-    hidden |= set(forced)
-    while complete_lines(grid, hidden) or close_bridges(grid, hidden):
+    hidden = (hidden | set(forced)) - public
+    while complete_lines(grid, hidden, public) or close_bridges(grid, hidden, public):
         pass
     return grid, hidden
 
@@ -100,21 +108,26 @@ def cheapest(grid, candidates: list[Position]) -> Position | None:
     return min(candidates, key=cost, default=None)
 
 
-def complete_lines(grid, hidden: set[Position]) -> bool:
-    """Suppress a second entry in the first line that has exactly one; True if one was added."""
+def complete_lines(grid, hidden: set[Position], public: set[Position]) -> bool:
+    """Suppress a second entry in the first line that has exactly one, or, when every other entry of the line
+    is public, publish the one (the public ones give it away); True if something changed."""
     for line in lines(grid):
-        if sum(position in hidden for position in line) == 1:
-            choice = cheapest(grid, [p for p in line if p not in hidden])
+        alone = [position for position in line if position in hidden]
+        if len(alone) == 1:
+            choice = cheapest(grid, [p for p in line if p not in hidden and p not in public])
             if choice is not None:
                 hidden.add(choice)
-                return True
+            else:
+                hidden.discard(alone[0])
+                public.add(alone[0])
+            return True
     return False
 
 
-def close_bridges(grid, hidden: set[Position]) -> bool:
-    """Close the first bridge of the graph of suppressed entries into a cycle; True if an entry was added.
-    Called only when every node has degree 0 or at least 2, so both sides of a bridge have a row and a
-    column."""
+def close_bridges(grid, hidden: set[Position], public: set[Position]) -> bool:
+    """Close the first bridge of the graph of suppressed entries into a cycle, or publish it when only public
+    entries could close it (the equations determine it); True if something changed. Called only when every
+    node has degree 0 or at least 2, so both sides of a bridge have a row and a column."""
     for bridge in sorted(bridges(hidden)):
         i, j = bridge
         row_side = reachable(hidden - {bridge}, ("row", i))
@@ -125,9 +138,13 @@ def close_bridges(grid, hidden: set[Position]) -> bool:
             for kind_c, column in row_side if kind_c == "column"
             if (row, column) not in hidden
         ]
-        choice = cheapest(grid, candidates)
+        choice = cheapest(grid, [candidate for candidate in candidates if candidate not in public])
         if choice is not None:
             hidden.add(choice)
+            return True
+        if candidates:  # only public entries would close it: they and the published ones determine it
+            hidden.discard(bridge)
+            public.add(bridge)
             return True
     return False
 

@@ -18,7 +18,8 @@ from eparticipation.consultations.models import Draft
 from eparticipation.consultations.views import presentation
 from eparticipation.exports import csv_text
 from eparticipation.forms import CSRFSchema, FormView, chosen_id, length, strip_text
-from eparticipation.i18n import LANGUAGE_LABELS, _, flash, localize_digits, translate
+from eparticipation.geography import ABROAD, UNDISCLOSED
+from eparticipation.i18n import LANGUAGE_LABELS, _, collation_key, flash, localize_digits, translate
 from eparticipation.inputs import integers_param
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
@@ -62,8 +63,9 @@ def table_views(request, draft, statistics: dict | None) -> list[dict]:
         dimension = table.get("rows", "")
         extra = options or extra_rows.get(dimension)
         rows = [label(request, dimension, key, draft, extra) for key in table["row_keys"]]
-        columns = [label(request, table.get("columns", "measure"), key, draft) for key in table["column_keys"]]
+        row_totals = table.get("row_totals") or [None] * len(rows)
         cells = [list(row) for row in table["cells"]]
+        columns = [label(request, table.get("columns", "measure"), key, draft) for key in table["column_keys"]]
         if table.get("averages") is not None:  # ratings: the mean score beside the count
             columns.append(translate(request, MEASURE_LABELS["average"]))
             for row, average in zip(cells, table["averages"]):
@@ -73,12 +75,15 @@ def table_views(request, draft, statistics: dict | None) -> list[dict]:
                         translate(request, MEASURE_LABELS["oppose_share"])]
             for row, shares in zip(cells, table["shares"]):
                 row += [percent(share, language) for share in shares[:2]]
+        if dimension == "province":  # in the reader's alphabetical order, abroad and undisclosed last
+            order = reading_order(request, table["row_keys"], rows)
+            rows, cells, row_totals = ([items[i] for i in order] for items in (rows, cells, row_totals))
         first = [row[0] if row else None for row in cells]
         views.append({
             "id": table["id"],
             "title": title,
             "row_heading": translate(request, DIMENSION_LABELS[dimension]) if dimension in DIMENSION_LABELS else "",
-            "rows": list(zip(rows, cells, table.get("row_totals") or [None] * len(rows))),
+            "rows": list(zip(rows, cells, row_totals)),
             "columns": columns,
             "column_totals": (table.get("column_totals") or []) + [""] * (len(columns) - len(table["column_keys"]))
             if table.get("column_totals") else None,
@@ -88,6 +93,15 @@ def table_views(request, draft, statistics: dict | None) -> list[dict]:
             "chart_measure": columns[0] if columns else "",
         })
     return views
+
+
+def reading_order(request, keys: list[str], labels: list[str]) -> list[int]:
+    """The rows' indexes with the provinces sorted by their names in the page's language, then abroad and
+    undisclosed, as stored."""
+    key = collation_key(request.locale_name)
+    named = sorted((i for i, code in enumerate(keys) if code not in (ABROAD, UNDISCLOSED)),
+                   key=lambda i: key(labels[i]))
+    return named + [i for i, code in enumerate(keys) if code in (ABROAD, UNDISCLOSED)]
 
 
 def percent(share, language: str) -> str | None:

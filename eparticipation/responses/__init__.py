@@ -20,6 +20,13 @@ def comment_response(comment, request) -> dict:
             "decision_labels": DECISION_LABELS}
 
 
+def comments_behind_changes(draft, request) -> dict:
+    """The comparison page's per-article part: the comments whose accepted responses changed the article."""
+    from eparticipation.responses.services import comments_behind_changes as found
+
+    return {"comments_behind": found(request.dbsession, draft)}
+
+
 def includeme(config):
     from eparticipation.consultations.models import State
     from eparticipation.consultations.workflow import DraftTransitioned
@@ -38,5 +45,7 @@ def includeme(config):
                                data=comment_response)
     config.add_draft_section("outcome", "responses/draft_outcome.jinja2", slot="outcome", order=10,
                              permission=Permissions.ResponseView, states=(State.published,))
+    config.add_compare_section("evidence", "responses/compare_evidence.jinja2", slot="article",
+                               permission=Permissions.ResponseView, data=comments_behind_changes)
     config.add_workflow_guard("publish", every_comment_answered)
     config.add_subscriber(tell_participants, DraftTransitioned)

@@ -94,3 +94,15 @@ class ResponseComment(Base):
 
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+
+
+class ResponseChange(Base):
+    """Evidence that participation changed the text: an article of the final text that an accepted (or partly
+    accepted) response changed, as the agency's editors record it. The comments the response answers are the
+    ones that caused the change."""
+
+    __tablename__ = "response_changes"
+
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)

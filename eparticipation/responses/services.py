@@ -9,11 +9,11 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from eparticipation.accounts.models import User
 from eparticipation.audit import record
-from eparticipation.consultations.models import ConsultedArticle, Draft, State
+from eparticipation.consultations.models import Article, ConsultedArticle, Draft, State
 from eparticipation.i18n import _
 from eparticipation.participation.models import Comment, CommentState, CommentSupport, Vote
 from eparticipation.participation.services import CAMPAIGN_MIN_AUTHORS
-from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+from eparticipation.responses.models import Decision, Response, ResponseChange, ResponseComment, ResponseRevision
 from eparticipation.surveys.models import Submission, Survey
 
 WORK_PAGE_SIZE = 50
@@ -95,9 +95,13 @@ def revise(request, draft: Draft, response: Response, decision: Decision, reason
     if revision.as_dict() == current.as_dict():
         return None
     response.revisions.append(revision)
+    after = {"revision": revision.number, **revision.as_dict()}
+    if revision.decision not in CHANGING_DECISIONS:  # a refusal changes no article
+        removed = request.dbsession.execute(sa.delete(ResponseChange).where(ResponseChange.response_id == response.id))
+        if removed.rowcount:
+            after["articles"] = []
     request.dbsession.flush()
-    record(request, "response.revise", response, draft=draft, before=current.as_dict(),
-           after={"revision": revision.number, **revision.as_dict()})
+    record(request, "response.revise", response, draft=draft, before=current.as_dict(), after=after)
     return revision
 
 
@@ -110,6 +114,66 @@ def new_revision(request, response, number, decision, reason, law, article) -> R
         raise Refused(_("A rejection or partial acceptance names its legal basis: the law and its article."))
     return ResponseRevision(number=number, decision=decision, reason=reason, legal_basis_law=law,
                             legal_basis_article=article, author_id=request.identity.id, written_at=request.now)
+
+
+# --- evidence that participation changed the text ------------------------------------------------------
+
+CHANGING_DECISIONS = (Decision.accepted, Decision.partially_accepted)
+
+
+def set_changed_articles(request, draft: Draft, response: Response, article_ids: list[int]) -> list[str]:
+    """The articles of the final text this response changed (replacing what was recorded); their numbers.
+    Only an accepted or partly accepted response changes the text, and only while the final text is written."""
+    ensure_closed(draft)
+    ids = sorted(set(article_ids))
+    if ids and response.current.decision not in CHANGING_DECISIONS:
+        raise Refused(_("Only an accepted or partially accepted response changes the final text."))
+    articles = {article.id: article for article in draft.articles}
+    if any(i not in articles for i in ids):
+        raise Refused(_("Choose articles of this draft's final text."))
+    dbsession = request.dbsession
+    before = sorted(dbsession.scalars(sa.select(ResponseChange.article_id)
+                                      .where(ResponseChange.response_id == response.id)).all())
+    if before == ids:
+        return [articles[i].number for i in ids]
+    dbsession.execute(sa.delete(ResponseChange).where(ResponseChange.response_id == response.id))
+    dbsession.add_all(ResponseChange(response_id=response.id, article_id=i) for i in ids)
+    dbsession.flush()
+    numbers = [articles[i].number for i in ids]
+    record(request, "response.changes", response, draft=draft,
+           before={"articles": [articles[i].number if i in articles else i for i in before]},
+           after={"articles": numbers})
+    return numbers
+
+
+def changed_articles(dbsession, draft: Draft) -> dict[int, list[str]]:
+    """The final text's article numbers each response of the draft changed, in the text's order: one statement."""
+    rows = dbsession.execute(
+        sa.select(ResponseChange.response_id, Article.number)
+        .join(Article, Article.id == ResponseChange.article_id)
+        .where(Article.draft_id == draft.id)
+        .order_by(ResponseChange.response_id, Article.position)
+    ).all()
+    found: dict[int, list[str]] = {}
+    for response_id, number in rows:
+        found.setdefault(response_id, []).append(number)
+    return found
+
+
+def comments_behind_changes(dbsession, draft: Draft) -> dict[str, list[int]]:
+    """Per article of the final text, the visible comments whose responses changed it: one statement."""
+    rows = dbsession.execute(
+        sa.select(Article.number, ResponseComment.comment_id)
+        .join(ResponseChange, ResponseChange.article_id == Article.id)
+        .join(ResponseComment, ResponseComment.response_id == ResponseChange.response_id)
+        .join(Comment, Comment.id == ResponseComment.comment_id)
+        .where(Article.draft_id == draft.id, Comment.state == CommentState.visible)
+        .order_by(Article.position, ResponseComment.comment_id)
+    ).all()
+    found: dict[str, list[int]] = {}
+    for number, comment_id in rows:
+        found.setdefault(number, []).append(comment_id)
+    return found
 
 
 # --- the publish guard and the editors' work page -------------------------------------------------------
@@ -303,6 +367,39 @@ def participants(dbsession, draft: Draft) -> list[Participant]:
         .order_by(people.c.id)
     ).all()
     return [Participant(row, row[-1]) for row in rows]
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One answered comment as its author is told of it: where it was, what was decided and why."""
+
+    comment_id: int
+    article_number: str | None  # None: on the whole draft
+    decision: Decision
+    reason: str
+    legal_basis_law: str | None
+    legal_basis_article: str | None
+
+
+def answers_by_author(dbsession, draft: Draft, per_author: int) -> dict[int, list[AnswerLine]]:
+    """Each author's first `per_author` answered visible comments (in the order they wrote them), each with the
+    latest wording of its response: one statement for the whole consultation."""
+    rows = dbsession.execute(
+        sa.select(Comment.author_id, Comment.id, ConsultedArticle.number, ResponseRevision.decision,
+                  ResponseRevision.reason, ResponseRevision.legal_basis_law, ResponseRevision.legal_basis_article)
+        .join(ResponseComment, ResponseComment.comment_id == Comment.id)
+        .join(ResponseRevision, ResponseRevision.response_id == ResponseComment.response_id)
+        .outerjoin(ConsultedArticle, ConsultedArticle.id == Comment.article_id)
+        .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible,
+               ResponseRevision.number == latest_revision_number())
+        .order_by(Comment.author_id, Comment.id)
+    ).all()
+    found: dict[int, list[AnswerLine]] = {}
+    for author_id, *line in rows:
+        lines = found.setdefault(author_id, [])
+        if len(lines) < per_author:
+            lines.append(AnswerLine(*line))
+    return found
 
 
 def comments_of(dbsession, response: Response) -> list[Comment]:

@@ -3,13 +3,14 @@ public outcome: "what we heard and what we did"."""
 
 import deform
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.models import Draft, State
 from eparticipation.consultations.views import presentation
 from eparticipation.forms import FormView, keyset_param
-from eparticipation.i18n import _, flash
+from eparticipation.i18n import _, flash, localize_digits
 from eparticipation.inputs import integer_param, integers_param
 from eparticipation.participation.schemas import HIDING_LABELS
 from eparticipation.permissions import Permissions
@@ -112,11 +113,16 @@ class ResponseView(FormView):
         revisions = response.revisions
         history = [(revision, services.changes_between(previous, revision) if previous else [])
                    for previous, revision in zip([None, *revisions], revisions)]
+        changed = services.changed_articles(request.dbsession, self.draft).get(response.id, [])
         return {
             **presentation(request),
             "draft": self.draft,
             "response": response,
             "comments": comments,
+            "changed_numbers": changed,
+            "changes_form": (self.draft.state == State.closed
+                             and response.current.decision in services.CHANGING_DECISIONS
+                             and request.has_permission(Permissions.ResponseWrite, response)),
             "history": list(reversed(history)),
             "form": rendered_form if request.has_permission(Permissions.ResponseWrite, response) else None,
             "decision_labels": DECISION_LABELS,
@@ -142,6 +148,28 @@ class ResponseView(FormView):
         return HTTPSeeOther(request.resource_url(self.context))
 
 
+@view_config(context=Response, name="changes", request_method="POST", permission=Permissions.ResponseWrite)
+def record_changes(context, request):
+    """The articles of the final text this response changed (checkboxes of the response page)."""
+    draft = context.__parent__.draft
+    ids = integers_param(request.POST, "article")  # not a number: a translated 400 (inputs.BadParameter)
+    try:
+        numbers = services.set_changed_articles(request, draft, context, ids)
+    except services.Refused as refusal:
+        view = ResponseView(context, request)
+        page = view.page(view.form().render(view.appstruct()), error=refusal.message)
+        answer = render_to_response("responses/response.jinja2", page, request=request)
+        answer.status_int = 400
+        return answer
+    if numbers:
+        separator = "، " if request.locale_name == "fa" else ", "
+        flash(request, _("Recorded: this response changed articles ${numbers} of the final text.",
+                         mapping={"numbers": localize_digits(separator.join(numbers), request.locale_name)}))
+    else:
+        flash(request, _("Recorded: this response changed no article of the final text."))
+    return HTTPSeeOther(request.resource_url(context, anchor="changes-heading"))
+
+
 @view_config(context=Draft, name="outcome", renderer="responses/outcome.jinja2", permission=Permissions.ResponseView)
 def outcome(context, request):
     """What we heard and what we did: counts by decision, then every visible comment with its response."""
@@ -157,6 +185,7 @@ def outcome(context, request):
         "published": context.state == State.published,
         "counts": services.decision_counts(request.dbsession, context),
         "rows": rows,
+        "changed": services.changed_articles(request.dbsession, context),
         "article": article,
         "next_after": next_after,
         "decision_labels": DECISION_LABELS,

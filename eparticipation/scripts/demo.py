@@ -47,6 +47,7 @@ from eparticipation.consultations.models import (
     State,
 )
 from eparticipation.db import get_tm_session, utcnow
+from eparticipation.embed.models import EmbedSettings
 from eparticipation.feedback.models import Service, ServiceContainer, ServiceRating, rating_period
 from eparticipation.feedback.services import rating_this_month
 from eparticipation.geography import ABROAD, UNDISCLOSED, provinces
@@ -466,6 +467,19 @@ def ensure_agencies(dbsession) -> dict[str, Agency]:
     return agencies
 
 
+# The agency whose widget a portal on the developer's machine may show (README, "Widget for the agency's portal"):
+# serve a page with its snippet with `python3 -m http.server 8000` and open http://localhost:8000/.
+DEMO_EMBED = ("tax", ["http://localhost:8000", "http://127.0.0.1:8000"])
+
+
+def ensure_embed_settings(dbsession, agencies: dict[str, Agency]):
+    """The demo agency's allowed origins, unless someone set them already."""
+    code, origins = DEMO_EMBED
+    if dbsession.get(EmbedSettings, agencies[code].id) is None:
+        dbsession.add(EmbedSettings(agency_id=agencies[code].id, origins=origins))
+        dbsession.flush()
+
+
 def ensure_user(dbsession, email, display_name, password_hash, **profile) -> User:
     """A demo account, its address counted as confirmed (the demo's addresses receive no mail)."""
     user = dbsession.scalar(sa.select(User).where(User.email == email))
@@ -604,7 +618,8 @@ def play(dbsession, registry, spec: DemoDraft, agency: Agency, users: dict[str, 
         with request_at(registry, dbsession, at, user) as request:
             if isinstance(step, Open):
                 start = workflow.local_date(request.now)
-                transition(draft, request, "open", start=start, end=start + timedelta(days=max(step.days, min_days)))
+                last_day = start + timedelta(days=max(step.days, min_days) - 1)  # the first day is one of them
+                transition(draft, request, "open", start=start, end=last_day)
             elif isinstance(step, Extend):
                 transition(draft, request, "extend", end=draft.last_day() + timedelta(days=step.days),
                            reason=step.reason)
@@ -1289,6 +1304,7 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     their participation, the survey and the services too. Returns the drafts that were added and the
     participation that was added, counted."""
     agencies = ensure_agencies(dbsession)
+    ensure_embed_settings(dbsession, agencies)
     password_hash = hash_password(DEMO_PASSWORD)
     for email, name, role, agency_code in STAFF:
         user = ensure_user(dbsession, email, name, password_hash, stakeholder_category=StakeholderCategory.government)

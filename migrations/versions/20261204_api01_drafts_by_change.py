@@ -2,7 +2,7 @@
 a copy and ask only for what moved since their last visit.
 
 Revision ID: api01
-Revises: passwords01
+Revises: embed01
 Create Date: 2026-12-04 22:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'api01'
-down_revision = 'passwords01'
+down_revision = 'embed01'
 branch_labels = None
 depends_on = None
 

@@ -123,20 +123,20 @@ def test_coordinator_opens_a_consultation_with_jalali_dates(page, live_server):
 
     # One day short of the minimum: refused, said in an alert, and what was typed is kept.
     start.fill(jalali(today))
-    end.fill(jalali(today + timedelta(days=MIN_DAYS - 1)))
+    end.fill(jalali(today + timedelta(days=MIN_DAYS - 2)))  # the first and the last day count
     with page.expect_response(lambda r: r.request.method == "POST") as refused:
         form.locator('button[name="confirm"]').click()
     assert refused.value.status == 400
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text(localize_digits(MIN_DAYS, "fa"))
-    expect(alert).to_contain_text(format_date(today + timedelta(days=MIN_DAYS), "fa"))  # the earliest end, Jalali
+    expect(alert).to_contain_text(format_date(today + timedelta(days=MIN_DAYS - 1), "fa"))  # the earliest end
     expect(start).to_have_value(jalali(today))
-    expect(end).to_have_value(jalali(today + timedelta(days=MIN_DAYS - 1)))
+    expect(end).to_have_value(jalali(today + timedelta(days=MIN_DAYS - 2)))
     assert stored_draft(live_server, draft_id).state == State.draft
     audit(page)
 
-    end.fill(jalali(today + timedelta(days=MIN_DAYS)))
+    end.fill(jalali(today + timedelta(days=MIN_DAYS - 1)))
     form.locator('button[name="confirm"]').click()
     expect(page).to_have_url(live_server.draft(draft_id))
     expect(page.get_by_role("status")).to_have_text(translated("The consultation is open.", "fa"))
@@ -144,13 +144,13 @@ def test_coordinator_opens_a_consultation_with_jalali_dates(page, live_server):
 
     draft = stored_draft(live_server, draft_id)
     assert draft.state == State.consultation
-    assert draft.last_day() == today + timedelta(days=MIN_DAYS)  # the typed Jalali date, understood
+    assert draft.last_day() == today + timedelta(days=MIN_DAYS - 1)  # the typed Jalali date, understood
     days_left = draft.days_left(datetime.now(timezone.utc))
-    assert days_left in (MIN_DAYS, MIN_DAYS + 1)  # today counts as a day until Tehran's midnight
+    assert days_left == MIN_DAYS  # today counts as a day until Tehran's midnight
     days_line = page.locator(".days-left")
     expect(days_line).to_be_visible()
     expect(days_line).to_contain_text(localize_digits(days_left, "fa"))
-    expect(days_line).to_contain_text(localize_digits(JalaliDate(today + timedelta(days=MIN_DAYS)).year, "fa"))
+    expect(days_line).to_contain_text(localize_digits(JalaliDate(today + timedelta(days=MIN_DAYS - 1)).year, "fa"))
     line = days_line.inner_text()
     assert PERSIAN_DIGIT.search(line) and not LATIN_DIGIT.search(line), line
     # The articles are now the consulted text, each with its anchor.

@@ -143,3 +143,30 @@ def test_auditors_change_nothing(testapp, dbsession, world):
     assert dbsession.scalar(sa.select(sa.func.count(Response.id))) == 1
     assert running.state == State.consultation
     testapp.post("/logout", {"csrf_token": token}, status=303)
+
+
+@pytest.mark.parametrize("language, last_before, closes, in_consultation, kind", [
+    ("fa", "۲۸ آذر ۱۴۰۵", "۱۵ دی ۱۴۰۵", "در حال نظرخواهی", "نظرخواهی تمدید شد"),
+    ("en", "19 December 2026", "5 January 2027", "In consultation", "Consultation extended"),
+])
+def test_the_log_speaks_an_auditors_language(testapp, dbsession, world, language, last_before, closes,
+                                            in_consultation, kind):
+    """Kinds of objects and fields in words, states and decisions by their names, moments in the page's calendar:
+    no class names, no «None», no ISO timestamps."""
+    draft = world["draft"]
+    append(dbsession, at=NOW, actor_id=None, action="draft.extend", object_type="Draft", object_id=draft.id,
+           agency_id=draft.agency_id, draft_id=draft.id, before={"closes_at_before": "2026-12-20T00:00:00+03:30"},
+           after={"closes_at": "2027-01-06T00:00:00+03:30", "reason": None, "state": "consultation"})
+    dbsession.flush()
+    testapp.login("auditor@example.org")
+    page = testapp.get(f"/audit/?draft={draft.id}&_LOCALE_={language}")
+    rows = page.html.select("table tbody tr")
+    text = " ".join(row.get_text(" ", strip=True) for row in rows)
+    assert "None" not in text and "T00:00" not in text and "closes_at" not in text
+    extended = rows[0]  # newest first
+    fields = [(dt.get_text(), dd.get_text()) for dt in extended.select("dl.audit-fields dt")
+              for dd in [dt.find_next_sibling("dd")]]
+    assert (fields[0][1], fields[1][1]) == (last_before, closes)  # the last days, not the midnights after them
+    assert fields[2][1] == "—"  # the reason not given
+    assert fields[3][1] == in_consultation
+    assert kind in extended.get_text(" ")

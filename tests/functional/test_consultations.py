@@ -1,7 +1,8 @@
 """Drafts and their workflow (DESIGN §4): writing, opening with its guards, extending, withdrawing,
 closing by the clock, the final text, publishing and the comparison, the history, and who may do what."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,23 +107,36 @@ def test_opening_guards_explain_each_problem(testapp, dbsession, agency, people,
     assert "The draft has no articles yet." in page.text
     form = page.forms["transition"]
     form["start"] = "2026-11-26"  # yesterday
-    form["end"] = "2026-12-25"  # 29 days after
+    form["end"] = "2026-12-24"  # 29 days in all
     page = form.submit("confirm", status=400)
     assert "The consultation cannot start in the past." in page.text
-    assert "The consultation must last at least 30 days" in page.text
-    assert page.forms["transition"]["end"].value == "2026-12-25"  # what was typed is kept
+    assert "The consultation must last at least 30 days: end it on 25 December 2026 or later" in page.text
+    assert page.forms["transition"]["end"].value == "2026-12-24"  # what was typed is kept
     assert draft.state == State.draft
 
 
 @pytest.mark.parametrize("days, accepted", [(29, False), (30, True)])
 def test_a_consultation_lasts_at_least_thirty_days(testapp, dbsession, agency, people, clock, days, accepted):
+    """Counted as a calendar counts them: the first and the last day are both days of the consultation."""
     draft = make_draft(dbsession, agency)
     app = as_user(testapp, "coordinator")
     form = open_form(app, draft)
     form["start"] = "2026-11-28"
-    form["end"] = (NOW.date() + timedelta(days=1 + days)).isoformat()
+    form["end"] = (date(2026, 11, 28) + timedelta(days=days - 1)).isoformat()
     form.submit("confirm", status=303 if accepted else 400)
     assert draft.state == (State.consultation if accepted else State.draft)
+
+
+def test_thirty_days_from_today_are_thirty_days_left(testapp, dbsession, agency, people, clock):
+    """6 Azar to 5 Dey 1405 is thirty days: accepted, and the page counts thirty."""
+    draft = make_draft(dbsession, agency)
+    app = as_user(testapp, "coordinator")
+    form = open_form(app, draft)
+    form["start"], form["end"] = "۱۴۰۵/۰۹/۰۶", "۱۴۰۵/۱۰/۰۵"
+    form.submit("confirm", status=303)
+    assert draft.state == State.consultation and draft.last_day() == date(2026, 12, 26)
+    page = testapp.get(f"/consultations/{draft.id}/?lang=en")
+    assert "30 days left to take part" in page.html.select_one(".days-left").get_text()
 
 
 def test_opening_in_persian_with_jalali_dates_freezes_the_text(testapp, dbsession, agency, people, clock):
@@ -297,3 +311,28 @@ def test_later_parts_add_guards_and_hear_every_transition(testapp, dbsession, ag
     finally:
         app.registry["workflow_guards"]["publish"][:] = guards_before
         app.registry.unregisterHandler(heard.append, (DraftTransitioned,))
+
+
+@pytest.mark.parametrize("state, who", [("draft", "editor"), ("consultation", "citizen"), ("consultation", "editor")])
+def test_screen_readers_hear_persian_digits_on_a_persian_page(testapp, dbsession, agency, people, clock, state, who):
+    """Hidden labels ("Edit article 1") are read aloud: a Latin «1» in a Persian sentence is read in English."""
+    draft = make_draft(dbsession, agency, state=state)
+    page = as_user(testapp, who).get(f"/consultations/{draft.id}/?_LOCALE_=fa")
+    assert page.html.html["lang"] == "fa"
+    spoken = [node.get_text() for node in page.html.select(".visually-hidden")]
+    spoken += [node["aria-label"] for node in page.html.select("[aria-label]")]
+    assert spoken
+    latin = [text for text in spoken if re.search(r"[0-9]", text)]
+    assert not latin
+
+
+def test_the_timeline_tells_reached_steps_from_those_to_come(testapp, dbsession, agency, people, clock):
+    draft = make_draft(dbsession, agency, state="consultation")
+    page = testapp.get(f"/consultations/{draft.id}/?_LOCALE_=en")
+    steps = page.html.select("ol.timeline > li")
+    marks = [step.select_one(".timeline-mark").get_text() for step in steps]
+    assert marks == ["✓", "✓", "○", "○"]
+    assert [step.get("aria-current") for step in steps] == [None, "step", None, None]
+    closing = steps[2].get_text(" ", strip=True)
+    assert "expected" in closing and "not yet" in closing
+    assert "not-reached" in steps[3]["class"] and "reached" not in steps[3]["class"]

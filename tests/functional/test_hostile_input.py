@@ -141,6 +141,8 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditArea": ["/audit/"],
         "AuditCheckpoints": ["/audit/checkpoints/"],
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
+        "EmbedPage": ["/embed/tax/"],
+        "Feeds": ["/feeds/", "/feeds/tax/"],
         "ApiRoot": ["/api/"],
         "ApiV1": ["/api/v1/"],
         "ApiAgencies": ["/api/v1/agencies/"],

@@ -96,3 +96,17 @@ def test_profile_edit_rejects_bad_input_and_keeps_it(en, dbsession):
     assert "Enter the year as a number, e.g. 1370 or 1991." in page.text
     assert "Enter at most 200 characters." in page.text
     assert page.forms["profile"]["organisation"].value == "o" * 201
+
+
+@pytest.mark.parametrize("language, before, after", [("fa", "گیلان", "همدان"), ("fa", "بوشهر", "چهارمحال و بختیاری"),
+                                                     ("en", "Gilan", "Hamadan"), ("en", "Bushehr", "Chaharmahal")])
+def test_provinces_are_listed_in_the_readers_alphabetical_order(testapp, language, before, after):
+    """Sorted by code point, «گیلان» came after «همدان» and «چهارمحال» after «یزد»: Persian letters outside
+    Arabic's range sort by the Unicode collation, as a Persian reader expects."""
+    form = testapp.get(f"/register?_LOCALE_={language}").forms["register"]
+    names = [text for value, _, text in form["residence"].options if value.startswith("IR-")]
+    assert len(names) == 31
+    first = next(i for i, name in enumerate(names) if name.startswith(before))
+    second = next(i for i, name in enumerate(names) if name.startswith(after))
+    assert first < second
+    assert [value for value, _, _ in form["residence"].options][-2:] == ["abroad", "undisclosed"]

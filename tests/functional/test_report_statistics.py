@@ -249,22 +249,34 @@ def test_every_count_without_suppression(dbsession, consultation):
 def test_small_counts_are_suppressed(dbsession, consultation):
     stats = build_statistics(dbsession, consultation["draft"], k=5, now=GENERATED)
 
-    # 4 draft-level comments are too few; the article comments (5) go with them, or 4 = 9 − 5.
+    # What the draft page shows anyone (its comments, their supports, the tally) is published even when small:
+    # 4 draft-level comments, 5 on articles, 4 supports. The rest below 5 is suppressed.
     assert stats["totals"] == {
-        "participants": 12, "comments": 9, "draft_comments": None, "article_comments": None, "campaigns": None,
-        "campaign_comments": None, "supports": None, "votes": 6, "survey_submissions": None, "ratings": None,
+        "participants": 12, "comments": 9, "draft_comments": 4, "article_comments": 5, "campaigns": None,
+        "campaign_comments": None, "supports": 4, "votes": 6, "survey_submissions": None, "ratings": None,
     }
     gender = table(stats, "participants_by_gender")
     # 2 undisclosed is too few; the smallest other (the first 5) goes too, or 2 = 12 − 5 − 5.
     assert gender["cells"] == [[None], [5], [None]]
     assert gender["row_totals"] == [None, 5, None] and gender["total"] == 12
+    public = {"comments", "draft_comments", "article_comments", "supports", "votes"}
     for found in stats["tables"] + [q["table"] for q in stats["survey"]["questions"] if q["table"]]:
-        entries = [v for row in found["cells"] for v in row] + found["row_totals"] + found["column_totals"]
-        assert all(v is None or v == 0 or v >= 5 for v in entries + [found["total"]]), found["id"]
-    # Every table of comments shows the draft-level comments as suppressed, as the totals do.
+        # the breakdowns by a person's group, age, gender or province never show a small count
+        entries = [v for row in found["cells"] for v in row] + found["row_totals"]
+        if not found["id"].startswith(("comments_by_article", "votes_by", "comments_by", "supports_by")):
+            entries += found["column_totals"] + [found["total"]]
+        if found["id"] != "comments_by_article":
+            assert all(v is None or v == 0 or v >= 5 for v in entries), found["id"]
+    # Every table of comments shows the public totals, and protects its cells against them.
     for dimension in DIMENSIONS:
-        assert table(stats, f"comments_by_{dimension}")["column_totals"] == [None, None]
-    assert table(stats, "comments_by_article")["cells"][0] == [None]
+        comments = table(stats, f"comments_by_{dimension}")
+        assert comments["column_totals"] == [4, 5] and comments["total"] == 9
+        assert table(stats, f"votes_by_{dimension}")["column_totals"] == [3, 2, 1]  # the tally
+        assert table(stats, f"supports_by_{dimension}")["total"] == 4
+    assert public <= set(stats["totals"])
+    gender_comments = table(stats, "comments_by_gender")
+    assert gender_comments["cells"] == [[None, None], [None, None], [0, None]]  # 4 and 5 split, not shown
+    assert table(stats, "comments_by_article")["cells"][0] == [4]  # the draft-level comments: public
     engagement = table(stats, "author_votes_by_article")
     assert all(share is None for row in engagement["shares"] for share in row if share)
     assert engagement["overall"]["total"] is None

@@ -4,6 +4,8 @@ finalised by the editors, published with the outcome as a page, a PDF in Persian
 import csv
 import io
 import json
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -80,7 +82,7 @@ def test_closing_queues_the_report_and_the_worker_builds_it(testapp, dbsession, 
     assert report.statistics["totals"]["comments"] == 7
     assert report.themes
     page = testapp.get(f"/consultations/{draft.id}/report/")
-    assert page.html.select("svg[role=img] title")
+    assert page.html.select("figure.report-chart[role=img][aria-label]")
     assert page.html.select("table.report-table caption")
 
 
@@ -385,3 +387,54 @@ def test_only_administrators_see_the_reports_queue(en, dbsession, draft, failed_
     en.post("/admin/reports", {"csrf_token": token, "rebuild_all": "1"}, status=403)
     en.post("/admin/reports", {"csrf_token": token, "rebuild": str(failed_build.id)}, status=403)
     assert report_of(dbsession, draft).status == ReportStatus.failed
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_pdf_charts_read_in_persian(testapp, dbsession, draft):
+    """WeasyPrint drew the charts' SVG labels unshaped: pdftotext read «دنورهش» for «شهروند». Now each label is
+    text, as in the table beneath it, so a reader (or a search in the PDF) finds it in both places."""
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    pdf = testapp.get(f"/consultations/{draft.id}/report/report.pdf?lang=fa").body
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    for label in ("شهروند", "بخش خصوصی", "کارمند دولت"):
+        assert text.count(label) >= 2, label  # the chart's row and the table's
+        assert label[::-1] not in text
+
+
+def test_the_report_page_charts_label_their_bars_as_text(testapp, dbsession, draft):
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?lang=fa")
+    chart = page.html.select_one("figure.report-chart")
+    assert chart["role"] == "img" and "مشارکت‌کنندگان" in chart["aria-label"]
+    assert [label.get_text() for label in chart.select(".chart-label")][0] == "شهروند"
+    assert not chart.select("svg text")
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_the_report_lists_provinces_alphabetically_in_the_readers_language(testapp, dbsession, draft, language):
+    from eparticipation.i18n import collation_key
+
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?_LOCALE_={language}")
+    table = page.html.select_one('section[aria-labelledby="participants_by_province-heading"] table')
+    names = [th.get_text() for th in table.select("tbody th[scope=row]")]
+    assert len(names) == 33
+    assert names[:31] == sorted(names[:31], key=collation_key(language))
+    assert names.index("گیلان" if language == "fa" else "Gilan") < names.index("همدان" if language == "fa" else "Hamadan")
+    chart = page.html.select_one('section[aria-labelledby="participants_by_province-heading"] figure')
+    assert [label.get_text() for label in chart.select(".chart-label")] == names  # the bars in the same order
+
+
+def test_a_small_consultation_shows_the_totals_its_page_already_shows(testapp, dbsession, draft):
+    """One comment on the whole draft, six on articles, k = 5: the draft page lists the comments, so the
+    report no longer hides «1» behind «< 5»."""
+    build_reports(testapp, dbsession)
+    testapp.login("editor@example.org")
+    page = testapp.get(f"/consultations/{draft.id}/report/?_LOCALE_=en")
+    names, values = page.html.select("#numbers-heading ~ dl dt"), page.html.select("#numbers-heading ~ dl dd")
+    totals = {name.get_text(strip=True): value.get_text(strip=True) for name, value in zip(names, values)}
+    assert (totals["Comments"], totals["Comments on the whole draft"], totals["Comments on articles"]) == ("7", "1", "6")
+    assert "given as they are" in page.text

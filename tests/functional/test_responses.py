@@ -483,3 +483,43 @@ def test_a_responses_history_is_for_the_agency_and_auditors(testapp, dbsession, 
         testapp.login(who)
     testapp.get(f"/consultations/{draft.id}/responses/{response.id}/", status=status)
     testapp.get(f"/consultations/{draft.id}/responses/{response.id + 1000}/", status=404)
+
+
+def test_the_message_carries_each_answer_with_its_reason_and_legal_basis(testapp, dbsession, draft, comments, people):
+    """Seed: accepted and rejected proposals "with documented legal reasons" delivered through the messengers —
+    the message itself says, per answered comment, where it was, the decision, the reason and the legal basis."""
+    from eparticipation.messaging.models import InboxMessage, MessengerLink, OutboxMessage
+    from eparticipation.responses import subscribers
+
+    people["other"].locale = "en"
+    dbsession.add(MessengerLink(user_id=people["citizen"].id, messenger="bale", chat_id="123456789", linked_at=NOW))
+    extra = [make_comment(dbsession, draft, people["citizen"], body=f"پیشنهاد شماره {n} درباره ماده یک",
+                          article=draft.consulted_articles[0]) for n in range(subscribers.ANSWERS_IN_MESSAGE)]
+    dbsession.flush()
+    editor = signed_in(testapp, "editor@example.org")
+    respond(editor, draft, [comments[0].id, comments[1].id], "accepted", "بند مبهم بازنویسی شد",
+            law="قانون مالیات‌های مستقیم", article="ماده ۱۳۱")
+    respond(editor, draft, [comments[2].id], "rejected", "خارج از موضوع این پیش‌نویس است " + "بسیار " * 80,
+            law="آیین‌نامه اجرایی", article="ماده ۲")
+    respond(editor, draft, [c.id for c in extra], "noted", "ثبت شد")
+    editor.logout()
+    make_final_report(dbsession, draft)
+    coordinator = signed_in(testapp, "coordinator@example.org")
+    coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+
+    inbox = {m.user_id: m for m in dbsession.scalars(sa.select(InboxMessage))}
+    english = inbox[people["other"].id].body
+    assert "Article 3 — Accepted: بند مبهم بازنویسی شد (Legal basis: قانون مالیات‌های مستقیم, ماده ۱۳۱)" in english
+    persian = inbox[people["citizen"].id].body
+    lines = [line for line in persian.splitlines() if line.startswith("• ")]
+    assert len(lines) == subscribers.ANSWERS_IN_MESSAGE  # 7 answered: 5 listed, the rest summed up
+    assert lines[0] == "• ماده ۳ — پذیرفته شد: بند مبهم بازنویسی شد (مبنای قانونی: قانون مالیات‌های مستقیم، ماده ۱۳۱)"
+    assert lines[1].startswith("• کل پیش‌نویس — پذیرفته نشد: خارج از موضوع")
+    assert lines[1].endswith("… (مبنای قانونی: آیین‌نامه اجرایی، ماده ۲)")  # the long reason cut, the basis kept
+    assert "…و ۲ پاسخ دیگر در صفحهٔ زیر." in persian
+    assert persian.splitlines()[-1] == "همهٔ پاسخ‌ها، با دلیل‌ها و متن نهایی:"  # the link follows it
+    bale = dbsession.scalar(sa.select(OutboxMessage).where(OutboxMessage.channel == "bale"))
+    from eparticipation.messaging.channels import MESSENGER_TEXT_MAX, messenger_text
+    text = messenger_text(bale.subject, bale.body, bale.link)
+    assert len(text) <= MESSENGER_TEXT_MAX and "…" not in text[-len(bale.link) - 40:-len(bale.link)]
+    assert text.endswith(bale.link)

@@ -66,3 +66,14 @@ def test_placeholders_survive_translation(language):
     for message in catalogue:
         if message.id and message.string:
             assert set(re.findall(r"\$\{\w+\}", message.id)) == set(re.findall(r"\$\{\w+\}", message.string)), message.id
+
+
+def test_persian_says_consultation_with_one_word():
+    """«نظرخواهی» everywhere: the audit log said «رایزنی» for the same thing the draft page calls «نظرخواهی»."""
+    catalogue = read_catalogue(LOCALE / "fa" / "LC_MESSAGES" / "eparticipation.po")
+    messages = [(message.id, message.string) for message in catalogue if message.id and isinstance(message.id, str)]
+    assert not [msgid for msgid, msgstr in messages if any(word in msgstr for word in ("رایزنی", "مشورت", "مشاوره"))]
+    # The site's own name ("the public consultation site") is «سامانهٔ مشارکت عمومی».
+    saying_it = [msgid for msgid, msgstr in messages
+                 if "consultation" in msgid.lower() and "consultation site" not in msgid and "نظرخواهی" not in msgstr]
+    assert saying_it == []

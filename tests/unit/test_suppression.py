@@ -6,7 +6,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eparticipation.reports.suppression import bridges, suppress, suppress_table
+from eparticipation.reports.suppression import bridges, extend, suppress, suppress_grid, suppress_table
 
 
 def test_nothing_small_publishes_everything():
@@ -133,3 +133,45 @@ def rank(matrix) -> int:
                 matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[found])]
         found += 1
     return found
+
+
+# --- public entries: what the site shows anyway is published, and the cells are protected against it ----
+
+def test_a_public_total_is_published_and_its_cells_protected_against_it():
+    # Three comments, all by women: the total is on the draft page, so it is shown; the women's 3 and even
+    # the published zeros would give it away, so the zeros of that column go too.
+    cells = [[3], [0], [0]]
+    grid, hidden = suppress_grid(extend(cells), 5, public={(3, 0), (3, 1)})
+    assert (3, 0) not in hidden and (3, 1) not in hidden
+    assert (0, 0) in hidden and sum((i, 0) in hidden for i in range(3)) >= 2
+
+
+def test_a_cell_that_public_numbers_give_away_is_published():
+    # One row: its cell is its total, which is public.
+    grid, hidden = suppress_grid(extend([[2]]), 5, public={(1, 1)})
+    assert hidden == set()
+
+
+@st.composite
+def tables_with_public_margins(draw):
+    cells = draw(tables())
+    rows, columns = len(cells), len(cells[0])
+    margins = [(rows, j) for j in range(columns + 1)]
+    return cells, frozenset(draw(st.sets(st.sampled_from(margins))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables_with_public_margins(), st.integers(2, 11))
+def test_public_margins_are_shown_and_still_nothing_small_is_disclosed(table, k):
+    cells, public = table
+    grid, hidden = suppress_grid(extend(cells), k, public=public)
+    published = [[None if (i, j) in hidden else value for j, value in enumerate(row)] for i, row in enumerate(grid)]
+    assert not hidden & public
+    assert undetermined(cells, published)  # every suppressed entry can still take another value
+    for i, row in enumerate(published):
+        for j, value in enumerate(row):
+            if value is not None and 0 < value < k and (i, j) not in public:
+                # shown small only because the public and published numbers determine it anyway
+                probe = [list(r) for r in published]
+                probe[i][j] = None
+                assert not undetermined(cells, probe)
