@@ -104,6 +104,8 @@ def includeme(config):
     config.include(".subscriptions")
     # Every transition of a consultation pushed to the national e-participation system, through the worker.
     config.include(".syndication")
+    # The open-data API: read-only JSON of what the public pages show, described by OpenAPI.
+    config.include(".api")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -41,6 +41,8 @@ DEFAULTS = {
     "subscription": (30, 10),
     "subscription_email": (3, 60),
     "subscription_client": (10, 60),
+    # The open-data API's requests, per client address (api/views.py).
+    "api": (300, 1),
 }
 
 
@@ -171,6 +173,8 @@ MESSAGES = {
                             "mailbox (and its spam folder) and try again in ${minutes} minutes."),
     "subscription_client": _("Many confirmation links were asked from your network in a short time; please try "
                              "again in ${minutes} minutes."),
+    "api": _("Too many requests to the API from this client: at most ${count} are answered in each window. Please "
+             "wait ${seconds} seconds and try again."),
 }
 
 
@@ -188,7 +192,8 @@ class RateLimited(Exception):
     def message(self):
         # The comments' message names the limit and its window; the others, the minutes left.
         minutes = self.rule.minutes if self.rule.action == "comment" else self.minutes
-        return _(MESSAGES[self.rule.action], mapping={"minutes": minutes, "count": self.rule.max_hits})
+        return _(MESSAGES[self.rule.action], mapping={"minutes": minutes, "count": self.rule.max_hits,
+                                                      "seconds": self.seconds})
 
 
 def take(request, action: str) -> Rule:
@@ -204,6 +209,47 @@ def take_for(request, action: str, subject: str) -> Rule:
     """`take` for a subject other than the signed-in person (an address asked about, a client address)."""
     rule = Rule.from_settings(request.registry.settings, action)
     count = hit(request.dbsession, action, subject, rule.window, request.now)
+    if count.hits > rule.max_hits:
+        raise RateLimited(rule, count, request.now)
+    return rule
+
+
+class LocalCounters:
+    """The same windows, counted in this process's memory instead of the database: for limits checked on every
+    request of a read-only API, where a write per request would cost more than the answer. Each process counts
+    apart (a site of N processes lets a client make up to N × max_hits hits per window). Thread-safe; it forgets
+    ended windows once it holds `capacity` subjects, and refuses nobody for being one subject too many."""
+
+    def __init__(self, capacity: int = 100_000):
+        import threading
+
+        self.capacity = capacity
+        self.windows: dict[tuple[str, str], list] = {}  # (action, subject) -> [window_started_at, hits]
+        self.lock = threading.Lock()
+
+    def hit(self, action: str, subject: str, window: timedelta, now: datetime) -> Count:
+        key = (action, subject[:SUBJECT_MAX])
+        with self.lock:
+            counter = self.windows.get(key)
+            if counter is None or counter[0] <= now - window:
+                if counter is None and len(self.windows) >= self.capacity:
+                    self.forget_ended(window, now)
+                counter = self.windows[key] = [now, 0]
+            counter[1] += 1
+            return Count(counter[1], counter[0] + window, window)
+
+    def forget_ended(self, window: timedelta, now: datetime):
+        ended = [key for key, (started, _) in self.windows.items() if started <= now - window]
+        for key in ended:
+            del self.windows[key]
+        if len(self.windows) >= self.capacity:  # all current: start again rather than grow without end
+            self.windows.clear()
+
+
+def take_local(request, counters: LocalCounters, action: str, subject: str) -> Rule:
+    """`take_for`, counted in this process (LocalCounters); RateLimited past the action's limit."""
+    rule = Rule.from_settings(request.registry.settings, action)
+    count = counters.hit(action, subject, rule.window, request.now)
     if count.hits > rule.max_hits:
         raise RateLimited(rule, count, request.now)
     return rule

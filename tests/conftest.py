@@ -222,6 +222,16 @@ def testapp(app, tm, dbsession, clock):
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_api_counters(request):
+    """The open-data API counts each client's requests in the app's memory, and every test's clock shows the same
+    moment: each test that uses the app starts from no request."""
+    if "testapp" in request.fixturenames:
+        from eparticipation.ratelimits import LocalCounters
+
+        request.getfixturevalue("app").registry["eparticipation.api.rate_counters"] = LocalCounters()
+
+
 @pytest.fixture
 def en(testapp):
     """The same app, switched to English (the choice is kept in a cookie)."""

@@ -84,9 +84,6 @@ def sees_unopened_drafts(request) -> bool:
 def list_drafts(request, filters: Filters):
     """One page of the listing, newest first, keyset-paged so that deep pages cost what the first does.
     Returns (drafts, cursor of the next page or None)."""
-    from eparticipation.agencies.models import Agency
-
-    now = request.now
     query = (
         sa.select(Draft)
         .where(visible_drafts(request))
@@ -94,19 +91,7 @@ def list_drafts(request, filters: Filters):
         .order_by(Draft.listed_at.desc(), Draft.id.desc())
         .limit(PAGE_SIZE + 1)
     )
-    if filters.agency:
-        query = query.join(Agency, Agency.id == Draft.agency_id).where(Agency.code == filters.agency)
-    if filters.document_type:
-        query = query.where(Draft.document_type == DocumentType(filters.document_type))
-    if filters.state:
-        query = query.where(Draft.state == State(filters.state))
-    if filters.open_now or filters.closing_soon:
-        query = query.where(Draft.state == State.consultation, Draft.opens_at <= now, Draft.closes_at > now)
-    if filters.closing_soon:
-        query = query.where(Draft.closes_at <= now + timedelta(days=7))
-    pattern = search_pattern(filters.q)
-    if pattern:
-        query = query.where(Draft.search_text.like(pattern, escape="\\"))
+    query = filtered(query, filters, request.now)
     cursor = parse_cursor(filters.after)
     if cursor:
         listed_at, draft_id = cursor
@@ -120,6 +105,28 @@ def list_drafts(request, filters: Filters):
         last = drafts[-1]
         next_cursor = f"{last.listed_at.isoformat()}_{last.id}"
     return drafts, next_cursor
+
+
+def filtered(query, filters: Filters, now: datetime):
+    """The listing's filters (agency, type, state, open now, closing soon, words) on a select from drafts; the
+    open-data API applies the same ones. The agency is matched by a subquery, so the select may join it itself."""
+    from eparticipation.agencies.models import Agency
+
+    if filters.agency:
+        query = query.where(Draft.agency_id == sa.select(Agency.id).where(Agency.code == filters.agency)
+                            .scalar_subquery())
+    if filters.document_type:
+        query = query.where(Draft.document_type == DocumentType(filters.document_type))
+    if filters.state:
+        query = query.where(Draft.state == State(filters.state))
+    if filters.open_now or filters.closing_soon:
+        query = query.where(Draft.state == State.consultation, Draft.opens_at <= now, Draft.closes_at > now)
+    if filters.closing_soon:
+        query = query.where(Draft.closes_at <= now + timedelta(days=7))
+    pattern = search_pattern(filters.q)
+    if pattern:
+        query = query.where(Draft.search_text.like(pattern, escape="\\"))
+    return query
 
 
 def parse_cursor(text: str):

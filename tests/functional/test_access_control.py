@@ -43,7 +43,7 @@ def one_of_each(dbsession, registry):
     dbsession.add_all([survey, service, response])
     dbsession.flush()
 
-    request = DummyRequest(dbsession=dbsession, now=NOW)
+    request = DummyRequest(dbsession=dbsession, now=NOW, api_connection=dbsession.connection())
     request.registry = registry
     root = Root(request)
     paths = [
@@ -61,6 +61,8 @@ def one_of_each(dbsession, registry):
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
         ("embed",), ("embed", "mefa"),
         ("feeds",), ("feeds", "mefa"),
+        ("api",), ("api", "v1"), ("api", "v1", "agencies"), ("api", "v1", "consultations"),
+        ("api", "v1", "consultations", str(draft.id)),
     ]
     resources = []
     for path in paths:
@@ -174,3 +176,32 @@ def test_an_auditor_administers_nothing(en, dbsession, agency, path):
     make_user(dbsession, email="auditor@example.org", grants=[("auditor", None)])
     en.login("auditor@example.org")
     en.get(path, status=403)
+
+
+# --- the open-data API: what is not public is not there, whoever asks ------------------------------------------
+
+
+def test_the_api_shows_no_agency_its_unopened_drafts_nor_anyone_unpublished_responses(en, dbsession, agency):
+    """The API answers everyone the same: a coordinator signed in gets no more of it than a visitor (the draft
+    not yet opened is a 404, the report and the responses wait for publication)."""
+    from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+
+    coordinator = make_user(dbsession, email="coordinator@example.org", grants=[("coordinator", agency)])
+    unopened = make_draft(dbsession, agency, state="draft")
+    closed = make_draft(dbsession, agency, state="closed")
+    comment = make_comment(dbsession, closed, make_user(dbsession))
+    response = Response(draft_id=closed.id, created_by_id=coordinator.id, created_at=NOW)
+    response.covered = [ResponseComment(comment_id=comment.id)]
+    response.revisions = [ResponseRevision(number=1, decision=Decision.noted, reason="در دست بررسی",
+                                           author_id=coordinator.id, written_at=NOW)]
+    dbsession.add(response)
+    dbsession.flush()
+    en.login("coordinator@example.org")
+    en.get(f"/consultations/{unopened.id}/", status=200)  # the coordinator's own page shows it
+    for path in ("", "/comments", "/tally", "/report"):
+        en.get(f"/api/v1/consultations/{unopened.id}{path}", status=404)
+    en.get(f"/api/v1/consultations/{closed.id}/report", status=404)
+    listed = en.get(f"/api/v1/consultations/{closed.id}/comments").json["data"]
+    assert [c["attributes"]["response"] for c in listed] == [None]
+    assert "در دست بررسی" not in en.get(f"/api/v1/consultations/{closed.id}/comments").text
+    assert [c["id"] for c in en.get("/api/v1/consultations").json["data"]] == [str(closed.id)]

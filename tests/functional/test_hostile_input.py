@@ -145,6 +145,11 @@ def context_paths(world) -> dict[str, list[str]]:
         "AuditedDraft": [f"/audit/drafts/{d['closed'].id}/"],
         "EmbedPage": ["/embed/tax/"],
         "Feeds": ["/feeds/", "/feeds/tax/"],
+        "ApiRoot": ["/api/"],
+        "ApiV1": ["/api/v1/"],
+        "ApiAgencies": ["/api/v1/agencies/"],
+        "ApiConsultations": ["/api/v1/consultations/"],
+        "ApiConsultation": [f"/api/v1/consultations/{d['closed'].id}/", f"/api/v1/consultations/{d['open'].id}/"],
     }
 
 
