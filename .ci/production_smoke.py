@@ -124,6 +124,7 @@ def environment(smtp: FakeSMTP, bale: FakeBotAPI, eitaa: FakeBotAPI, folder: Pat
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
         "AUDIT_SIGNING_KEY": re.search(r"AUDIT_SIGNING_KEY=(\S+)", key).group(1),
         "SESSION_SECRET": secrets.token_urlsafe(48),
+        "SITE_URL": f"https://{PUBLIC_HOST}",  # the links the tick and the workers write
         "MESSAGING_EMAIL_HOST": "127.0.0.1",
         "MESSAGING_EMAIL_PORT": str(smtp.port),
         "MESSAGING_EMAIL_STARTTLS": "false",  # the fake speaks plain SMTP on loopback

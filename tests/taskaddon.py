@@ -18,6 +18,11 @@ def count_people(request) -> str:
     return f"Counted {request.dbsession.scalar(sa.select(sa.func.count()).select_from(User))} account(s)"
 
 
+def say_where(request) -> str:
+    """The address the tick's links are written on (eparticipation.site_url, or SITE_URL)."""
+    return f"Links on {request.resource_url(request.root)}"
+
+
 def tell_waiting(registry) -> int:
     """One person at a time, each in a transaction of its own, as a fan-out would; 0 when nobody waits."""
     if not TO_TELL:
@@ -36,4 +41,5 @@ def tell_waiting(registry) -> int:
 def includeme(config):
     config.include("eparticipation.tasks")  # the directives, whatever the order of the includes
     config.add_tick_task("count-people", count_people)
+    config.add_tick_task("say-where", say_where)
     config.add_worker_task("tell-waiting", tell_waiting)

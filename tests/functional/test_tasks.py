@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from eparticipation.accounts.models import User
 from eparticipation.messaging.models import OutboxMessage, OutboxStatus
-from eparticipation.scripts import deliver, tick
+from eparticipation.scripts import SiteURLError, deliver, site_url, tick
 from tests import taskaddon
 
 from ..factories import make_user
@@ -29,6 +29,36 @@ def test_the_tick_runs_the_registered_tasks(engine, database_url, tmp_path, caps
     tick.main([str(ini)])
     # Among the lines of the domains' own tasks.
     assert f"Counted {people} account(s)" in capsys.readouterr().out.splitlines()
+
+
+def test_the_ticks_links_are_on_the_sites_address(engine, database_url, tmp_path, capsys, monkeypatch):
+    """The tick and the workers have no request of a visitor: their links are on eparticipation.site_url (or
+    SITE_URL), not on http://localhost."""
+    monkeypatch.delenv("SITE_URL", raising=False)
+    ini = with_addon(worker_ini(tmp_path / "tick.ini", database_url))
+    tick.main([str(ini)])
+    assert "Links on http://localhost/" in capsys.readouterr().out.splitlines()
+    site = "eparticipation.site_url = https://participation.example.ir\n"
+    ini.write_text(ini.read_text().replace("[app:main]\n", "[app:main]\n" + site))
+    tick.main([str(ini)])
+    assert "Links on https://participation.example.ir/" in capsys.readouterr().out.splitlines()
+    monkeypatch.setenv("SITE_URL", "https://mirror.example.ir:8443")
+    tick.main([str(ini)])
+    assert "Links on https://mirror.example.ir:8443/" in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize("value", ["participation.example.ir", "ftp://example.ir", "https://example.ir/site",
+                                   "https://", "https://example.ir?x=1"])
+def test_a_site_address_that_is_not_an_origin_stops_the_command(value):
+    with pytest.raises(SiteURLError, match="must be an origin"):
+        site_url({"eparticipation.site_url": value}, environ={})
+
+
+def test_the_environment_gives_the_site_address_first():
+    assert site_url({"eparticipation.site_url": "https://a.example.ir/"}, environ={}) == "https://a.example.ir"
+    assert site_url({"eparticipation.site_url": "https://a.example.ir"},
+                    environ={"SITE_URL": "https://b.example.ir"}) == "https://b.example.ir"
+    assert site_url({}, environ={}) == ""
 
 
 def test_the_worker_runs_its_tasks_and_sends_what_they_wrote(engine, database_url, tmp_path, capsys):
