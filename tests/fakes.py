@@ -61,7 +61,23 @@ BOT_ANSWERS = {
 }
 
 
-class FakeBotAPI:
+class LoopbackHTTPServer:
+    """An HTTP fake on a free port of 127.0.0.1, served in a thread for the `with` block."""
+
+    def serve(self, handler):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeBotAPI(LoopbackHTTPServer):
     """A bot platform: `requests` holds (path, fields) of every call and `accepted` the fields of the calls it
     answered with success; `fail` makes the next N calls answer HTTP 502; `always_fail` refuses every call
     as the platform (`dialect`) refuses; `delay` slows every answer."""
@@ -113,23 +129,14 @@ class FakeBotAPI:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self):
-        self.thread.start()
-        return self
 
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeReceiver:
+class FakeReceiver(LoopbackHTTPServer):
     """The national e-participation system's endpoint: every POST is in `requests` (headers, raw body);
     `accepted` holds the bodies it acknowledged, once per idempotency key (a second copy is answered 200 and
     not kept again, as a receiver should); `fail` answers the next N calls with HTTP 503, `always_fail` every
@@ -165,17 +172,8 @@ class FakeReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1/events"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
