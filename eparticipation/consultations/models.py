@@ -30,6 +30,14 @@ class DocumentType(enum.StrEnum):
     board_resolution = "board_resolution"  # مصوبه هیئت امنا
 
 
+class Subject(enum.StrEnum):
+    """What a consultation puts to the public: a draft document, or the quality of one of the government's
+    services, processes or actions (the directive asks for feedback on all four)."""
+
+    document = "document"  # پیش‌نویس سند
+    service = "service"  # خدمت (e.g. the e-invoice portal)
+    process = "process"  # فرایند (e.g. customs clearance)
+    action = "action"  # اقدام (a programme, a decision already in force)
 
 
 class Draft(Base):
@@ -48,6 +56,9 @@ class Draft(Base):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
     drafting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
     document_type: Mapped[DocumentType] = mapped_column(portable_enum(DocumentType, "document_type"))
+    subject: Mapped[Subject] = mapped_column(
+        portable_enum(Subject, "consultation_subject"), default=Subject.document, server_default="document"
+    )
     state: Mapped[State] = mapped_column(portable_enum(State, "draft_state"), default=State.draft)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
