@@ -97,10 +97,12 @@ def _make_sqlite_transactional(engine):
     """Let SQLAlchemy, not pysqlite, begin transactions, so SAVEPOINTs and rollbacks behave; enforce
     foreign keys, which SQLite ignores by default.
 
-    Each transaction takes the write lock when it begins (BEGIN IMMEDIATE) and waits for it up to the busy
-    timeout: a transaction that read first and then tried to write would otherwise fail at once with
-    "database is locked" when another writes. With the write-ahead log, readers outside transactions are
-    never blocked. SQLite is the embedded development database; production runs on PostgreSQL."""
+    A transaction that may write takes the write lock when it begins (BEGIN IMMEDIATE) and waits for it up to
+    the busy timeout: one that read first and then tried to write would otherwise fail at once with "database is
+    locked" when another writes. A request that only reads (GET, HEAD, OPTIONS) begins DEFERRED instead, on its
+    snapshot of the write-ahead log, so page views never queue behind a burst of votes; should such a request
+    write after all and find the lock taken, the error is retryable and its retry begins IMMEDIATE
+    (`sqlite_begin` below). SQLite is the embedded development database; production runs on PostgreSQL."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -113,15 +115,33 @@ def _make_sqlite_transactional(engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'IMMEDIATE')}")
+
+    @event.listens_for(engine, "handle_error")
+    def on_error(context):
+        # A reading request's deferred transaction that had to write while another held the lock: run it again,
+        # beginning IMMEDIATE (dbsession below).
+        if context.sqlalchemy_exception is not None and "database is locked" in str(context.original_exception):
+            mark_error_retryable(context.sqlalchemy_exception)
+
+
+# Requests that only read: on SQLite their transaction need not take the write lock.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reading_engine(engine):
+    """The engine a request that only reads uses: on SQLite, its transactions begin DEFERRED."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def get_session_factory(engine):
     return sessionmaker(bind=engine)
 
 
-def get_tm_session(session_factory, transaction_manager, request=None):
-    dbsession = session_factory(info={"request": request})
+def get_tm_session(session_factory, transaction_manager, request=None, bind=None):
+    dbsession = session_factory(info={"request": request}, **({"bind": bind} if bind is not None else {}))
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 
@@ -139,12 +159,15 @@ def includeme(config):
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
+    for_reading = reading_engine(engine)
 
     def dbsession(request):
         # Tests hand in their own session (inside a rolled-back transaction) through the environ.
         session = request.environ.get("app.dbsession")
         if session is None:
-            session = get_tm_session(session_factory, request.tm, request=request)
+            reads_only = request.method in READING_METHODS and not getattr(request, "retry_attempt", 0)
+            session = get_tm_session(session_factory, request.tm, request=request,
+                                     bind=for_reading if reads_only else None)
         return session
 
     config.add_request_method(dbsession, reify=True)
