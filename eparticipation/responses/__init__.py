@@ -33,7 +33,7 @@ def includeme(config):
     from eparticipation.permissions import Permissions
     from eparticipation.responses.resources import ResponseContainer
     from eparticipation.responses.services import every_comment_answered
-    from eparticipation.responses.subscribers import tell_participants
+    from eparticipation.responses.subscribers import announce_queued, tell_participants
 
     config.scan()
     config.include("eparticipation.sections")
@@ -49,3 +49,5 @@ def includeme(config):
                                permission=Permissions.ResponseView, data=comments_behind_changes)
     config.add_workflow_guard("publish", every_comment_answered)
     config.add_subscriber(tell_participants, DraftTransitioned)
+    config.include("eparticipation.tasks")
+    config.add_worker_task("outcome-announcements", announce_queued)

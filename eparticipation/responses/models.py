@@ -106,3 +106,25 @@ class ResponseChange(Base):
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
     article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True,
                                             index=True)
+
+
+class OutcomeAnnouncement(Base):
+    """Telling everyone who took part that the outcome is published (R3), queued by the publishing request and
+    written by the delivery worker: for 100,000 participants the messages take seconds to write, which the
+    coordinator's request should not wait for. The links are the request's, so the worker needs no site address."""
+
+    __tablename__ = "outcome_announcements"
+    __table_args__ = (
+        # What the worker claims: the announcements not yet written, oldest first.
+        sa.Index("ix_outcome_announcements_due", "queued_at", "id",
+                 sqlite_where=sa.text("done_at IS NULL"), postgresql_where=sa.text("done_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Once per consultation: publishing happens once.
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), unique=True)
+    outcome_link: Mapped[str] = mapped_column(sa.String(2000))
+    answers_link: Mapped[str] = mapped_column(sa.String(2000))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    told: Mapped[int | None]  # how many people were told, once written

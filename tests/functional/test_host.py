@@ -152,7 +152,9 @@ def test_a_consultations_life_under_the_prefix(host, dbsession, host_clock):
     host.get("/nowhere", status=404)
     assert HostApp.pages > 20
     from eparticipation.messaging.models import InboxMessage
+    from eparticipation.responses.subscribers import announce_next
 
+    assert announce_next(dbsession, host.app.registry, NOW)  # the worker writes the queued announcement
     links = dbsession.scalars(sa.select(InboxMessage.link).where(InboxMessage.link.is_not(None))).all()
     assert links and all(link.startswith(f"{SITE}{PREFIX}/") for link in links), links
     # The host's own page is still the host's.

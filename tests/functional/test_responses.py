@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from eparticipation.audit.models import AuditEntry
 from eparticipation.consultations.models import State
 from eparticipation.participation.models import CommentState, CommentSupport, Vote, VoteChoice
-from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+from eparticipation.responses.models import (
+    Decision,
+    OutcomeAnnouncement,
+    Response,
+    ResponseComment,
+    ResponseRevision,
+)
+from eparticipation.responses.subscribers import announce_next
 from eparticipation.surveys.models import Submission, Survey
 
 from ..conftest import NOW
@@ -302,6 +309,7 @@ def test_publishing_tells_each_participant_once_on_each_channel(testapp, dbsessi
     coordinator = signed_in(testapp, "coordinator@example.org")
     coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
     coordinator.logout()
+    run_the_worker(testapp, dbsession)
 
     outbox = dbsession.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.user_id, OutboxMessage.channel)).all()
     assert [(m.user_id, m.channel, m.address) for m in outbox] == [
@@ -375,11 +383,20 @@ def answer_survey(dbsession, draft, user):
     dbsession.flush()
 
 
+def run_the_worker(testapp, dbsession) -> list[int]:
+    """The delivery worker's task, in the test's transaction: the people told by each queued announcement."""
+    told = []
+    while found := announce_next(dbsession, testapp.app.registry, NOW):
+        told.append(found)
+    return told
+
+
 def publish(testapp, dbsession, draft):
     make_final_report(dbsession, draft)
     coordinator = signed_in(testapp, "coordinator@example.org")
     coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
     coordinator.logout()
+    run_the_worker(testapp, dbsession)
 
 
 def test_publishing_tells_everyone_who_took_part_once(testapp, dbsession, agency, draft, comments, people):
@@ -454,17 +471,44 @@ def test_telling_everyone_costs_the_same_statements_for_3_or_30_voters(testapp, 
         make_final_report(dbsession, draft)
         coordinator = signed_in(testapp, "coordinator@example.org")
         form = coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"]
-        with query_counter() as counted:
+        with query_counter() as publishing:
             form.submit("confirm", status=303)
         coordinator.logout()
+        with query_counter() as writing:
+            assert run_the_worker(testapp, dbsession) == [voters]
         told = dbsession.scalar(sa.select(sa.func.count(InboxMessage.id))
                                 .where(InboxMessage.key == f"responses:draft:{draft.id}"))
         assert told == voters
-        return counted.statements
+        return publishing.statements, writing.statements
 
-    few, many = statements_on_publishing(3), statements_on_publishing(30)
+    (few_publishing, few), (many_publishing, many) = statements_on_publishing(3), statements_on_publishing(30)
+    assert len(many_publishing) == len(few_publishing)  # the request only queues the announcement
     assert len(many) == len(few), many  # finding them, their messenger chats, their inbox and outbox rows
     assert sum(" UNION " in s.upper() for s in many) == 1  # everyone who took part, in one statement
+
+
+def test_publishing_queues_the_announcement_and_the_worker_writes_it_once(testapp, dbsession, draft, comments,
+                                                                         people):
+    """The coordinator's request does not wait for thousands of messages: it queues one announcement, with the
+    links of the site it was made on; the worker writes the messages, once, however often it runs."""
+    from eparticipation.messaging.models import InboxMessage
+
+    answer_all(dbsession, draft, people["editor"], comments)
+    make_final_report(dbsession, draft)
+    coordinator = signed_in(testapp, "coordinator@example.org")
+    coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    assert draft.state == State.published
+    told = sa.select(sa.func.count(InboxMessage.id)).where(InboxMessage.key == f"responses:draft:{draft.id}")
+    assert dbsession.scalar(told) == 0
+    queued = dbsession.scalars(sa.select(OutcomeAnnouncement).where(OutcomeAnnouncement.draft_id == draft.id)).one()
+    assert queued.done_at is None
+    assert queued.outcome_link == f"http://example.com/consultations/{draft.id}/outcome"
+
+    assert run_the_worker(testapp, dbsession) == [2]  # the two authors
+    assert dbsession.scalar(told) == 2
+    assert queued.done_at == NOW and queued.told == 2
+    assert run_the_worker(testapp, dbsession) == []  # nothing queued any more: nobody is told twice
+    assert dbsession.scalar(told) == 2
 
 
 @pytest.mark.parametrize("who, status", [
@@ -506,6 +550,7 @@ def test_the_message_carries_each_answer_with_its_reason_and_legal_basis(testapp
     make_final_report(dbsession, draft)
     coordinator = signed_in(testapp, "coordinator@example.org")
     coordinator.get(f"/consultations/{draft.id}/publish").forms["transition"].submit("confirm", status=303)
+    run_the_worker(testapp, dbsession)
 
     inbox = {m.user_id: m for m in dbsession.scalars(sa.select(InboxMessage))}
     english = inbox[people["other"].id].body
