@@ -10,6 +10,7 @@ from babel.dates import format_date as babel_format_date
 from persiantools.jdatetime import JalaliDate
 from pyramid.renderers import render
 
+from eparticipation.certificates.signing import Refused
 from eparticipation.i18n import DISPLAY_TIMEZONE, localize_digits
 
 ATTACHMENT = "credential.json"
@@ -57,8 +58,6 @@ def embedded_credential(data: bytes) -> tuple[dict, str | None]:
     """The credential a PDF carries and the code its metadata names; services.Refused when it has none."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
-
-    from eparticipation.certificates.services import Refused
 
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -10,7 +10,8 @@ from persiantools.jdatetime import JalaliDate
 from eparticipation.accounts.models import User
 from eparticipation.agencies.models import Agency
 from eparticipation.certificates.models import CODE_LENGTH, Certificate, CertificateRun
-from eparticipation.certificates.signing import CertificateSigner, proof_holds
+from eparticipation.certificates.pdf import embedded_credential
+from eparticipation.certificates.signing import CertificateSigner, Refused, proof_holds
 from eparticipation.consultations.models import Draft, DraftText, State
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import DISPLAY_TIMEZONE, to_latin_digits
@@ -178,7 +179,6 @@ def issue_for_draft(dbsession, signer: CertificateSigner, draft: Draft, site_url
     subject = f"draft:{draft.id}"
     already = set(dbsession.scalars(sa.select(Certificate.user_id).where(Certificate.subject == subject)))
     user_ids = sorted(user_id for user_id, _ in people if user_id not in already)
-    written = 0
     for start in range(0, len(user_ids), BATCH):
         chunk = user_ids[start:start + BATCH]
         names = dict(dbsession.execute(sa.select(User.id, User.display_name)
@@ -199,9 +199,11 @@ def issue_for_draft(dbsession, signer: CertificateSigner, draft: Draft, site_url
                          "contributions": contributions, "credential": encode(credential), "issued_at": now})
         if rows:
             # A second worker on the same run writes nothing twice: the (person, subject) pair is unique.
-            result = dbsession.execute(dialect_insert(dbsession, Certificate).values(rows).on_conflict_do_nothing(
+            dbsession.execute(dialect_insert(dbsession, Certificate).values(rows).on_conflict_do_nothing(
                 index_elements=["user_id", "subject"]))
-            written += result.rowcount if result.rowcount and result.rowcount > 0 else 0
+    # Counted, not the drivers' row counts (which differ for a multi-row INSERT … ON CONFLICT).
+    written = dbsession.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
+        Certificate.subject == subject)) - len(already)
     return written
 
 
@@ -291,10 +293,6 @@ def revoke(request, certificate: Certificate, reason: str) -> None:
                  before={"revoked": False}, after={"revoked": True, "reason": reason, "code": certificate.code})
 
 
-class Refused(Exception):
-    """A document that is not a certificate of ours, or not as we signed it."""
-
-
 def verify_credential(credential: dict, public_key) -> str:
     """The code of a credential whose proof holds; Refused otherwise."""
     if not proof_holds(credential, public_key):
@@ -312,8 +310,6 @@ def verify_json(data: bytes, public_key) -> str:
 
 def verify_pdf(data: bytes, public_key) -> str:
     """The code of a certificate PDF whose embedded credential is proven and whose metadata names the same code."""
-    from eparticipation.certificates.pdf import embedded_credential
-
     credential, metadata_code = embedded_credential(data)
     code = verify_credential(credential, public_key)
     if metadata_code != code:

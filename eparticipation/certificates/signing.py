@@ -39,6 +39,10 @@ ED25519_MULTICODEC = b"\xed\x01"
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+class Refused(Exception):
+    """A document that is not a certificate of ours, or not as we signed it."""
+
+
 def canonical(document) -> bytes:
     """JCS (RFC 8785) for documents of strings, integers, booleans, lists and objects."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
