@@ -11,6 +11,7 @@ from eparticipation.accounts.models import (  # noqa: F401
 from eparticipation.agencies.models import Agency, Unit  # noqa: F401
 from eparticipation.api.models import DRAFTS_BY_CHANGE  # noqa: F401
 from eparticipation.audit.models import AuditCheckpoint, AuditEntry  # noqa: F401
+from eparticipation.certificates.models import Certificate, CertificateRun  # noqa: F401
 from eparticipation.consultations.models import (  # noqa: F401
     Article,
     ConsultedArticle,

@@ -18,6 +18,10 @@ class Permissions(StrEnum):
     AgencyStaff = "agency:staff"  # the agency's internal pages: staff, units, work in progress
     ArticleEdit = "article:edit"  # change the articles: the draft's before opening, the final text once closed
     AuditView = "audit:view"  # the audit log and every draft's response history, with exports (auditors)
+    CertificateDownload = "certificate:download"  # a certificate's PDF and credential (its holder, its agency's editors)
+    CertificateMine = "certificate:mine"  # one's own certificates and the annual one (signed in)
+    CertificateRevoke = "certificate:revoke"  # revoke a certificate with a reason (its agency's editors)
+    CertificateVerify = "certificate:verify"  # check a certificate's code and read the public key (anyone)
     CommentAdd = "comment:add"  # comment on a draft or one of its articles (signed in, during the consultation)
     CommentEdit = "comment:edit"  # edit or withdraw one's own comment while the consultation runs
     CommentModerate = "comment:moderate"  # hide a comment with a reason, or restore it (the agency's editors)

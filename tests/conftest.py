@@ -80,6 +80,7 @@ def app_settings(database_url, tmp_path_factory):
         "eparticipation.audit.checkpoints": "true",
         "eparticipation.audit.checkpoint_every": "1000",
         "eparticipation.audit.signing_key": TEST_SIGNING_KEY,
+        "eparticipation.certificates.signing_key": "derive-from-session-secret",
     }
 
 
