@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "eparticipation"
 
 # Lowest first (eparticipation/__init__.py includes them in this order).
-DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "participation", "surveys", "feedback",
+DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "planning", "participation", "surveys", "feedback",
            "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api"]
 # Above every domain: no domain imports them.
 APPLICATION = ["site", "admin", "oversight", "scripts"]
