@@ -396,3 +396,23 @@ def test_comments_and_follows_are_in_the_export_and_a_closed_account_follows_not
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(PlanFollow)) == 0
     page = en.get(f"/agencies/tax/plan/{entry.id}/")
     assert "My view of this plan." in page.text and "A closed account" in page.text and "Sara" not in page.text
+
+
+# --- the demo -------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_plan_announces_entries_per_agency_and_links_the_certificates_bylaw(testapp, dbsession, app):
+    from eparticipation.scripts.demo import CERTIFICATES_BYLAW, ensure_agencies, ensure_plan, load_demo
+
+    load_demo(dbsession)  # agencies and people only
+    agencies = ensure_agencies(dbsession)
+    draft = make_draft(dbsession, agencies["tax"], state="consultation", opens_at=NOW - timedelta(days=3),
+                       title_fa=CERTIFICATES_BYLAW.fa[0])
+    assert ensure_plan(dbsession, app.registry, agencies) == 7
+    assert ensure_plan(dbsession, app.registry, agencies) == 0  # loaded again: nothing more
+    entries = dbsession.scalars(sa.select(PlanEntry)).all()
+    assert {e.agency.code for e in entries if e.state == PlanState.published} == {"tax", "mefa", "customs"}
+    assert all(e.title_fa and e.title_en for e in entries)
+    assert services.announced_in_advance(dbsession, [draft.id]) == {draft.id}
+    assert "Announced in the forward plan on" in testapp.get(f"/consultations/{draft.id}/?_LOCALE_=en").text
+    assert len(testapp.get("/plan/").html.select(".plan-entries .plan-entry")) == 6
