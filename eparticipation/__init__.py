@@ -86,6 +86,8 @@ def includeme(config):
     config.include(".agencies")
     # Draft documents, their articles and their consultation workflow.
     config.include(".consultations")
+    # The forward plan: the drafts each agency announces it will consult on, comments on their intent, followers.
+    config.include(".planning")
     # Comments, votes and supports on a draft under consultation.
     config.include(".participation")
     # Surveys attached to a consultation, and ratings of the agencies' services.

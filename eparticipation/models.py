@@ -36,6 +36,7 @@ from eparticipation.participation.models import (  # noqa: F401
     ModerationAct,
     Vote,
 )
+from eparticipation.planning.models import PlanComment, PlanEntry, PlanFollow  # noqa: F401
 from eparticipation.ratelimits import RateCounter  # noqa: F401
 from eparticipation.reports.models import Report, ReportTheme  # noqa: F401
 from eparticipation.responses.models import Response, ResponseComment, ResponseRevision  # noqa: F401

@@ -36,6 +36,11 @@ class Permissions(StrEnum):
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
     EmbedManage = "embed:manage"  # the agency's widget for its portal: the snippet, the origins that may frame it
+    PlanComment = "plan:comment"  # comment on a published plan entry's intent (signed in, confirmed address)
+    PlanEdit = "plan:edit"  # write, publish and withdraw the agency's forward-plan entries (its editors, coordinators)
+    PlanFollow = "plan:follow"  # follow a published plan entry, to be told when its draft opens (signed in)
+    PlanModerate = "plan:moderate"  # hide a comment on a plan entry with a reason (the agency's editors, coordinators)
+    PlanView = "plan:view"  # read a plan entry (everyone once published; the agency's staff and auditors before)
     ReportEdit = "report:edit"  # rebuild the report, curate its themes, write its summary, finalise it (editors)
     ReportView = "report:view"  # the consultation's report and its downloads (public once published)
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)

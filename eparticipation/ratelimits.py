@@ -31,6 +31,9 @@ DEFAULTS = {
     "vote": (10, 10),
     "survey": (10, 10),
     "rating": (10, 10),
+    # Comments on a forward-plan entry's intent, and following or unfollowing entries (planning/views.py).
+    "plan_comment": (10, 10),
+    "plan_follow": (30, 10),
     # The links sent by e-mail (accounts/views.py): asked per address and per client address (a visitor's), and
     # the confirmation link sent again per person; the mail to an address someone tried to register again.
     "password_reset": (3, 60),
@@ -160,6 +163,10 @@ MESSAGES = {
     "vote": _("You have voted many times in a short time; please try again in ${minutes} minutes."),
     "survey": _("You have sent your answers many times in a short time; please try again in ${minutes} minutes."),
     "rating": _("You have rated many services in a short time; please try again in ${minutes} minutes."),
+    "plan_comment": _("You have sent many comments on the forward plan in a short time; please try again in "
+                      "${minutes} minutes."),
+    "plan_follow": _("You have changed what you follow many times in a short time; please try again in ${minutes} "
+                     "minutes."),
     "password_reset": _("Many links were asked for this address in a short time; please try again in ${minutes} "
                         "minutes."),
     "password_reset_client": _("Many links were asked from your network in a short time; please try again in "

@@ -242,7 +242,8 @@ class DraftAddView(DraftFormView):
     def page(self, rendered_form, **extra):
         return super().page(rendered_form, title=_("New draft"), subtitle=self.context.name(self.request.locale_name))
 
-    def save(self, appstruct):
+    def create(self, appstruct) -> Draft:
+        """The new draft, stored and audited (a view that fills the form in from elsewhere adds to it)."""
         request = self.request
         draft = Draft(agency_id=self.context.id, created_by_id=request.identity.id, created_at=request.now,
                       updated_at=request.now, listed_at=request.now, state=State.draft)
@@ -251,8 +252,12 @@ class DraftAddView(DraftFormView):
         request.dbsession.add(draft)
         request.dbsession.flush()
         record(request, "draft.create", draft, draft=draft, after={"state": draft.state})
-        flash(request, _("The draft is created. Add its articles, or import its text."))
-        return HTTPSeeOther(draft_url(request, draft))
+        return draft
+
+    def save(self, appstruct):
+        draft = self.create(appstruct)
+        flash(self.request, _("The draft is created. Add its articles, or import its text."))
+        return HTTPSeeOther(draft_url(self.request, draft))
 
 
 @view_config(context=Draft, name="edit", renderer="consultations/form.jinja2", permission=Permissions.DraftEdit)

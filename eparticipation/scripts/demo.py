@@ -65,6 +65,8 @@ from eparticipation.participation.models import (
     VoteChoice,
 )
 from eparticipation.permissions import Permissions
+from eparticipation.planning.models import PlanEntry, PlanFollow, PlanState
+from eparticipation.planning.services import coming_year
 from eparticipation.reports import services as reports
 from eparticipation.reports.models import ReportStatus
 from eparticipation.responses import services as responses
@@ -907,7 +909,7 @@ DEMO_SERVICES = [
 
 # What ensure_participation counts, in the order it is reported.
 PARTICIPATION = ("comments", "supports", "reports", "hidden", "votes", "surveys", "survey answers", "services",
-                 "ratings", "responses", "consultation reports")
+                 "ratings", "responses", "consultation reports", "plan entries")
 
 
 @dataclass
@@ -1299,6 +1301,88 @@ def ensure_participation(dbsession, registry, agencies: dict[str, Agency]) -> Co
     return counts
 
 
+# --- the forward plan ---------------------------------------------------------------------------------------
+# Each agency announces a few drafts for the coming quarters (fa and en, one still unpublished); the tax
+# administration's entry for the certificates bylaw was announced two months before that draft opened and is
+# linked to it, so its page says so. Entries are keyed by their Persian title: what exists is left alone.
+
+
+@dataclass(frozen=True)
+class DemoPlanEntry:
+    agency: str
+    document_type: DocumentType
+    quarter_ahead: int  # 0: the current Jalali quarter, 1: the next, …
+    fa: str
+    en: str
+    reason: str
+    published_days_ago: int | None = 60  # None: not yet published
+    draft_title_fa: str | None = None  # the demo draft written from it
+
+
+DEMO_PLAN = [
+    DemoPlanEntry("tax", DocumentType.bylaw, 0, CERTIFICATES_BYLAW.fa[0], CERTIFICATES_BYLAW.en[0],
+                  "قانون برنامه هفتم صدور گواهی مشارکت برای مشارکت مؤثر را لازم کرده است و آیین‌نامه آن باید "
+                  "پیش از پایان سال تصویب شود.", published_days_ago=60, draft_title_fa=CERTIFICATES_BYLAW.fa[0]),
+    DemoPlanEntry("tax", DocumentType.directive, 1, "دستورالعمل بازپرداخت الکترونیکی اضافه‌پرداخت مالیاتی",
+                  "Directive on the electronic refund of overpaid tax",
+                  "بازپرداخت‌ها امروز ماه‌ها طول می‌کشد؛ با پرونده الکترونیکی می‌توان آن را به چند روز رساند."),
+    DemoPlanEntry("tax", DocumentType.circular, 2, "بخشنامه مالیات بر درآمد فروشندگان برخط",
+                  "Circular on the income tax of online sellers",
+                  "فروشندگان برخط نمی‌دانند درآمدشان چگونه محاسبه می‌شود؛ یک بخشنامه روشن لازم است.",
+                  published_days_ago=None),
+    DemoPlanEntry("mefa", DocumentType.bill, 1, "لایحه شفافیت قراردادهای دولتی",
+                  "Bill on the transparency of public contracts",
+                  "انتشار همه قراردادهای دستگاه‌های اجرایی با اطلاعات پایه، برای نظارت عمومی بر هزینه‌ها."),
+    DemoPlanEntry("mefa", DocumentType.bylaw, 3, "آیین‌نامه مشارکت مردم در تدوین بودجه سالانه",
+                  "Bylaw on public participation in the annual budget",
+                  "شهروندان پیش از تنظیم لایحه بودجه درباره اولویت‌های هزینه‌ای نظر بدهند."),
+    DemoPlanEntry("customs", DocumentType.directive, 0, "دستورالعمل ترخیص سبز کالاهای کم‌خطر",
+                  "Directive on the green-lane clearance of low-risk goods",
+                  "کالاهای کم‌خطر واردکنندگان خوش‌سابقه بدون بازرسی فیزیکی ترخیص شوند تا زمان ترخیص کوتاه شود."),
+    DemoPlanEntry("customs", DocumentType.circular, 2, "بخشنامه رسیدگی به اعتراض ارزش گمرکی",
+                  "Circular on appeals against customs valuation",
+                  "اعتراض به ارزش گمرکی امروز کاغذی است؛ رسیدگی الکترونیکی با مهلت مشخص پیشنهاد می‌شود."),
+]
+
+
+def ensure_plan(dbsession, registry, agencies: dict[str, Agency]) -> int:
+    """The forward plan's demo entries that are missing, written by each agency's editor and published by its
+    coordinator at past moments; two citizens follow the linked one. Returns how many were added."""
+    existing = set(dbsession.scalars(sa.select(PlanEntry.title_fa)))
+    real_now = registry["clock"].now()
+    quarters = coming_year(real_now)
+    users = {user.email: user for user in dbsession.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+    added = 0
+    for spec in DEMO_PLAN:
+        if spec.fa in existing:
+            continue
+        agency = agencies[spec.agency]
+        year, quarter = quarters[spec.quarter_ahead]
+        unit = next((u for u in agency.units if u.kind == UnitKind.drafting), None)
+        published_at = real_now - timedelta(days=spec.published_days_ago) if spec.published_days_ago else None
+        created_at = (published_at or real_now) - timedelta(days=5)
+        draft_id = None
+        if spec.draft_title_fa:
+            draft_id = dbsession.scalar(sa.select(DraftText.draft_id).where(DraftText.language == "fa",
+                                                                            DraftText.title == spec.draft_title_fa))
+        entry = PlanEntry(
+            agency_id=agency.id, year=year, quarter=quarter, title_fa=spec.fa, title_en=spec.en,
+            document_type=spec.document_type, drafting_unit_id=unit.id if unit else None, reason=spec.reason,
+            state=PlanState.published if published_at else PlanState.draft, published_at=published_at,
+            draft_id=draft_id, followers_told_at=real_now if draft_id else None,
+            created_by_id=users[f"editor.{spec.agency}@example.org"].id, created_at=created_at,
+            updated_at=published_at or created_at,
+        )
+        dbsession.add(entry)
+        dbsession.flush()
+        if draft_id:
+            for number in (3, 7):
+                dbsession.add(PlanFollow(entry_id=entry.id, user_id=users[f"citizen{number:02d}@example.org"].id,
+                                         created_at=published_at + timedelta(days=number)))
+        added += 1
+    return added
+
+
 def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     """Agencies, staff and citizens; with the registry (for the clock and the workflow), the demo drafts and
     their participation, the survey and the services too. Returns the drafts that were added and the
@@ -1326,6 +1410,7 @@ def load_demo(dbsession, registry=None) -> tuple[list[Draft], Counter]:
     counts = ensure_participation(dbsession, registry, agencies)
     dbsession.flush()
     counts += ensure_responses(dbsession, registry, agencies)
+    counts["plan entries"] = ensure_plan(dbsession, registry, agencies)
     return added, counts + ensure_reports(dbsession, registry, participation_added=bool(counts))
 
 

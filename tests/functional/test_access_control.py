@@ -11,6 +11,7 @@ from pyramid.testing import DummyRequest
 
 from eparticipation.consultations.models import Draft
 from eparticipation.permissions import Permissions
+from eparticipation.planning.models import PlanEntry, PlanState
 from eparticipation.resources import Root
 from eparticipation.security import agency_principal, role_principal
 from eparticipation.surveys.models import Question, QuestionKind, Survey
@@ -40,7 +41,9 @@ def one_of_each(dbsession, registry):
     survey.questions = [Question(position=1, kind=QuestionKind.text, texts={"fa": "چرا؟", "en": "Why?"})]
     service = Service(agency_id=agency.id, name_fa="خدمت", name_en="A service")
     response = Response(draft_id=draft.id, created_by_id=citizen.id, created_at=NOW)
-    dbsession.add_all([survey, service, response])
+    entry = PlanEntry(agency_id=agency.id, year=1405, quarter=4, title_fa="برنامه", document_type="bylaw",
+                      state=PlanState.published, published_at=NOW)
+    dbsession.add_all([survey, service, response, entry])
     dbsession.flush()
 
     request = DummyRequest(dbsession=dbsession, now=NOW, api_connection=dbsession.connection())
@@ -49,6 +52,7 @@ def one_of_each(dbsession, registry):
     paths = [
         (), ("agencies",), ("agencies", "mefa"), ("agencies", "mefa", "services"),
         ("agencies", "mefa", "services", str(service.id)),
+        ("agencies", "mefa", "plan"), ("agencies", "mefa", "plan", str(entry.id)), ("plan",),
         ("consultations",), ("consultations", str(draft.id)),
         ("consultations", str(draft.id), "articles"), ("consultations", str(draft.id), "articles", "1"),
         ("consultations", str(draft.id), "comments"), ("consultations", str(draft.id), "comments", str(comment.id)),
@@ -57,7 +61,8 @@ def one_of_each(dbsession, registry):
         ("consultations", str(draft.id), "survey", "questions", str(survey.questions[0].id)),
         ("consultations", str(draft.id), "report"),
         ("consultations", str(draft.id), "responses"), ("consultations", str(draft.id), "responses", str(response.id)),
-        ("me",), ("me", "security"), ("me", "subscriptions"), ("subscriptions",), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
+        ("me",), ("me", "security"), ("me", "subscriptions"), ("me", "certificates"),
+        ("certificates",), ("certificates", "ABCDEFGH2345"), ("subscriptions",), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
         ("embed",), ("embed", "mefa"),
         ("feeds",), ("feeds", "mefa"),

@@ -12,8 +12,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "eparticipation"
 
 # Lowest first (eparticipation/__init__.py includes them in this order).
-DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "participation", "surveys", "feedback",
-           "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api", "certificates"]
+DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "planning", "participation", "surveys",
+           "feedback", "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api",
+           "certificates"]
 # Above every domain: no domain imports them.
 APPLICATION = ["site", "admin", "oversight", "scripts"]
 
