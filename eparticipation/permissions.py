@@ -46,6 +46,7 @@ class Permissions(StrEnum):
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)
     ResponseView = "response:view"  # the outcome: comments with their responses (public once published)
     ResponseWrite = "response:write"  # answer comments and revise the answers (editors, closed until published)
+    ServiceAnswer = "service:answer"  # answer a rating's comment publicly (the agency's editors, its responders)
     ServiceManage = "service:manage"  # list an agency's services and processes (its editors and coordinators)
     ServiceRate = "service:rate"  # rate a service (signed-in citizens, at any time)
     SiteView = "site:view"  # public pages

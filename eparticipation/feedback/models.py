@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from eparticipation.accounts.models import Role
 from eparticipation.accounts.principals import VERIFIED
 from eparticipation.db import Base, UTCDateTime, utcnow
+from eparticipation.decisions import Decision
 from eparticipation.i18n import DISPLAY_TIMEZONE
 from eparticipation.permissions import Permissions
 from eparticipation.security import abstention_principal, agency_principal, role_principal
@@ -24,6 +25,7 @@ from eparticipation.security import abstention_principal, agency_principal, role
 NAME_MAX = 200
 DESCRIPTION_MAX = 3000
 COMMENT_MAX = 2000
+ANSWER_MAX = 3000
 SCORES = (1, 2, 3, 4, 5)
 
 
@@ -38,6 +40,8 @@ def services_acl(agency_id: int) -> list:
         *[(Allow, principal, permission) for principal in staff
           for permission in (Permissions.ServiceManage, Permissions.AgencyStaff)],
         (Allow, role_principal(Role.auditor), Permissions.AgencyStaff),
+        # The agency's editors are its responders: they answer comments on its services as on its drafts.
+        (Allow, agency_principal(agency_id, Role.editor), Permissions.ServiceAnswer),
         # The agency's own staff do not rate its services (unless the site lets them, security.py).
         (Deny, abstention_principal(agency_id), Permissions.ServiceRate),
         (Allow, VERIFIED, Permissions.ServiceRate),  # signed in, with a confirmed address
@@ -113,6 +117,31 @@ class ServiceRating(Base):
     comment: Mapped[str | None] = mapped_column(sa.Text)
     period: Mapped[str] = mapped_column(sa.String(7))  # the Jalali month in Tehran, "1405-09"
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceAnswer(Base):
+    """The agency's public answer to one rating's comment: a decision of the responses' vocabulary and its
+    reason. One per rating; a revision overwrites it (the audit log keeps every wording) and counts up
+    `revision`, so the rater is told of each new wording once."""
+
+    __tablename__ = "service_answers"
+    __table_args__ = (
+        sa.CheckConstraint("decision IN (" + ", ".join(f"'{d.value}'" for d in Decision) + ")",
+                           name="decision_known"),
+        sa.CheckConstraint(f"length(trim(reason)) > 0 AND length(reason) <= {ANSWER_MAX}", name="reason_given"),
+        sa.CheckConstraint("revision > 0", name="revision_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(sa.ForeignKey("service_ratings.id", ondelete="CASCADE"), unique=True)
+    decision: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    revision: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def as_dict(self) -> dict:
+        return {"decision": self.decision, "reason": self.reason}
 
 
 class ServiceContainer:

@@ -4,7 +4,9 @@ import colander
 import deform
 import sqlalchemy as sa
 
+from eparticipation.decisions import DECISION_LABELS, Decision
 from eparticipation.feedback.models import (
+    ANSWER_MAX,
     COMMENT_MAX,
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -92,5 +94,34 @@ class RatingSchema(CSRFSchema):
         validator=length(COMMENT_MAX),
         missing="",
         widget=deform.widget.TextAreaWidget(rows=4),
-        description=_("Plain text. The agency's staff read comments; they are not published."),
+        description=_("Plain text. The agency's staff read comments; a comment is published only with the agency's "
+                      "answer to it, and never with your name."),
+    )
+
+
+@colander.deferred
+def answer_decision_widget(node, kw):
+    translate = kw["request"].localizer.translate
+    return deform.widget.RadioChoiceWidget(values=[(d.value, translate(label)) for d, label in DECISION_LABELS.items()])
+
+
+class AnswerSchema(CSRFSchema):
+    """The agency's answer to a rating's comment: the decision (the responses' vocabulary) and its reason."""
+
+    decision = colander.SchemaNode(
+        colander.String(),
+        title=_("Decision"),
+        oid="decision",
+        widget=answer_decision_widget,
+        validator=colander.OneOf([d.value for d in Decision]),
+        missing_msg=_("Choose a decision."),
+    )
+    reason = colander.SchemaNode(
+        colander.String(),
+        title=_("Reason"),
+        preparer=strip_text,
+        validator=length(ANSWER_MAX, 1),
+        widget=deform.widget.TextAreaWidget(rows=5),
+        missing_msg=_("Give the reason for the decision."),
+        description=_("Published on the service's page with the comment, never with who wrote it."),
     )

@@ -5,23 +5,28 @@
     /agencies/<code>/services/<id>/         a service: its average and count, and the rating form (signed in)
     /agencies/<code>/services/<id>/edit     (ServiceManage)
     /agencies/<code>/services/<id>/ratings  the comments, for the agency's staff and auditors (AgencyStaff)
+    /agencies/<code>/services/<id>/answer?rating=<n>  answer one comment publicly (ServiceAnswer: its editors)
 """
 
 import colander
 import sqlalchemy as sa
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from eparticipation import ratelimits
 from eparticipation.audit import record
+from eparticipation.decisions import DECISION_LABELS
 from eparticipation.feedback.models import (
     Service,
+    ServiceAnswer,
     ServiceContainer,
     ServiceRating,
     rating_period,
 )
-from eparticipation.feedback.schemas import SCORE_LABELS, RatingSchema, ServiceSchema
+from eparticipation.feedback.schemas import SCORE_LABELS, AnswerSchema, RatingSchema, ServiceSchema
 from eparticipation.feedback.services import (
+    answer_rating,
+    public_answers,
     next_rating_day,
     rating_this_month,
     score_distribution,
@@ -147,6 +152,8 @@ class ServicePage(FormView):
             next_rating_day=next_rating_day(request.now),
             can_manage=request.has_permission(Permissions.ServiceManage, service),
             can_read_comments=request.has_permission(Permissions.AgencyStaff, service),
+            answers=public_answers(request, service),
+            decision_labels=DECISION_LABELS,
             staff_abstains=abstains(request, service.agency_id),
             **extra,
         )
@@ -178,7 +185,9 @@ def service_ratings(context, request):
     """The comments of one service, newest first, for the agency's staff and auditors: the score, the comment and
     the date; never who wrote it nor anything of their profile."""
     query = (
-        sa.select(ServiceRating.id, ServiceRating.score, ServiceRating.comment, ServiceRating.rated_at)
+        sa.select(ServiceRating.id, ServiceRating.score, ServiceRating.comment, ServiceRating.rated_at,
+                  ServiceAnswer.decision, ServiceAnswer.reason)
+        .outerjoin(ServiceAnswer, ServiceAnswer.rating_id == ServiceRating.id)
         .where(ServiceRating.service_id == context.id, ServiceRating.comment.is_not(None))
         .order_by(ServiceRating.id.desc())
         .limit(COMMENTS_PER_PAGE + 1)
@@ -196,6 +205,41 @@ def service_ratings(context, request):
         "older": older,
         "distribution": score_distribution(request, context),
         "score_labels": SCORE_LABELS,
+        "decision_labels": DECISION_LABELS,
+        "can_answer": request.has_permission(Permissions.ServiceAnswer, context),
         "average": average,
         "count": count,
     }
+
+
+@view_config(context=Service, name="answer", renderer="feedback/answer.jinja2", permission=Permissions.ServiceAnswer)
+class AnswerView(FormView):
+    """The agency's public answer to one rating's comment (?rating=<id>): a decision and its reason; answering
+    again gives the answer a new wording. The rater is told each time."""
+
+    schema = AnswerSchema
+    buttons = (("answer", _("Publish the answer")),)
+    formid = "answer"
+
+    def __init__(self, context, request):
+        super().__init__(context, request)
+        rating_id = keyset_param(request, "rating")
+        self.rating = None if rating_id is None else request.dbsession.scalar(
+            sa.select(ServiceRating).where(ServiceRating.id == rating_id, ServiceRating.service_id == context.id,
+                                           ServiceRating.comment.is_not(None)))
+        if self.rating is None:
+            raise HTTPNotFound()
+        self.answer = request.dbsession.scalar(sa.select(ServiceAnswer).where(ServiceAnswer.rating_id == rating_id))
+
+    def appstruct(self):
+        return self.answer.as_dict() if self.answer is not None else {}
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, service=self.context, agency=self.context.__parent__.agency,
+                            rating=self.rating, answer=self.answer, score_labels=SCORE_LABELS, **extra)
+
+    def save(self, appstruct):
+        changed = answer_rating(self.request, self.context, self.rating, appstruct["decision"], appstruct["reason"])
+        flash(self.request, _("The answer is published; the person who rated is told.") if changed is not None
+              else _("Nothing changed."), "success" if changed is not None else "info")
+        return HTTPSeeOther(service_url(self.request, self.context, "ratings"))

@@ -4,6 +4,7 @@ worker, curated and finalised by the editors, frozen when the outcome is publish
 import logging
 import time
 from dataclasses import dataclass
+from itertools import chain
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
@@ -46,15 +47,17 @@ def request_build(dbsession, draft: Draft, now, user_id: int | None = None) -> R
 def build(session, registry, report: Report, snapshot: str | None = None):
     """Compute the statistics and propose the themes, in the worker's transaction. `snapshot`: that
     transaction's exported snapshot, for the statistics' second connection (see ReportBuilder.build_one)."""
+    from eparticipation.reports.breakdowns import breakdowns_of
     from eparticipation.reports.statistics import build_statistics
-    from eparticipation.reports.themes import comments_for_themes, propose_themes
+    from eparticipation.reports.themes import comments_for_themes, open_answers_for_themes, propose_themes
 
     draft = session.get(Draft, report.draft_id)
     started = time.monotonic()
     settings = registry.settings
     statistics = build_statistics(session, draft, k=settings["eparticipation.report.k"], now=get_clock(registry).now(),
                                   concurrent=settings["eparticipation.report.concurrent"], snapshot=snapshot)
-    proposed = propose_themes(comments_for_themes(session, draft),
+    statistics["breakdowns"] = breakdowns_of(session, draft, statistics)  # survey answers and ratings, by who
+    proposed = propose_themes(chain(comments_for_themes(session, draft), open_answers_for_themes(session, draft)),
                               max_themes=registry.settings["eparticipation.report.max_themes"])
     curated = {theme.key: theme for theme in report.themes}
     themes = []

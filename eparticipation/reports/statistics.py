@@ -619,17 +619,19 @@ PUBLIC_QUANTITIES = frozenset({"comments", "draft_comments", "article_comments",
                                *(f"votes_{choice}" for choice in VOTES)})
 
 
-def protect(tables: list[Table], k: int) -> tuple[list[dict], dict[str, int | None]]:
+def protect(tables: list[Table], k: int, hidden: frozenset[str] = frozenset(),
+            public_names: frozenset[str] = PUBLIC_QUANTITIES) -> tuple[list[dict], dict[str, int | None]]:
     """Suppress every table; a named quantity suppressed in one table is suppressed in all that show it,
     and those are protected again, until nothing changes; the public quantities are never suppressed.
-    Returns the tables as published and the named quantities' published values."""
-    forced_names: set[str] = set()
+    `hidden`: quantities suppressed elsewhere (in tables protected before these). Returns the tables as
+    published and the named quantities' published values."""
+    forced_names: set[str] = set(hidden)
     while True:
         results = []
         hidden_names = set()
         for table in tables:
             forced = frozenset(p for name in forced_names for p in table.positions(name))
-            public = frozenset(p for name in PUBLIC_QUANTITIES for p in table.positions(name))
+            public = frozenset(p for name in public_names for p in table.positions(name))
             result = suppress_table(table.cells, k, forced, width=len(table.column_keys), public=public)
             results.append(result)
             for name in table.names:

@@ -444,3 +444,34 @@ def comments_for_themes(dbsession, draft, *, batch_size: int = 5000) -> Iterator
             yield comment_id, article_number, body
     finally:
         result.close()
+
+
+def open_answers_for_themes(dbsession, draft) -> Iterator[tuple[int, str | None, str]]:
+    """The survey's open (text) answers, as themes take comments: one text per submission (its open answers
+    joined), with the submission's id negated so that it never meets a comment's id, about the whole draft.
+    What people wrote in the survey is their concern as much as a comment is; it is grouped with the comments.
+    Two statements (the text questions, then the submissions), the answers read as JSON text."""
+    from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
+
+    questions = dbsession.execute(
+        sa.select(Question.id, Question.survey_id).join(Survey, Survey.id == Question.survey_id)
+        .where(Survey.draft_id == draft.id, Question.kind == QuestionKind.text)
+        .order_by(Question.position, Question.id)
+    ).all()
+    if not questions:
+        return
+    answers = [Submission.answers[str(question_id)].as_string() for question_id, _ in questions]
+    statement = (
+        sa.select(Submission.id, *answers)
+        .where(Submission.survey_id == questions[0].survey_id)
+        .order_by(Submission.id)
+        .execution_options(yield_per=5000)
+    )
+    result = dbsession.execute(statement)
+    try:
+        for submission_id, *texts in result:
+            body = "\n".join(text.strip() for text in texts if isinstance(text, str) and text.strip())
+            if body:
+                yield -submission_id, None, body
+    finally:
+        result.close()

@@ -23,7 +23,7 @@ from eparticipation.i18n import LANGUAGE_LABELS, _, collation_key, flash, locali
 from eparticipation.inputs import integers_param
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
-from eparticipation.reports import DraftReport, opendata, services
+from eparticipation.reports import DraftReport, breakdowns, opendata, services
 from eparticipation.reports.models import THEME_NAME_MAX, Report, ReportStatus
 from eparticipation.reports.presentation import (
     DIMENSION_LABELS,
@@ -154,6 +154,7 @@ def page_data(request, context: DraftReport) -> dict:
         and request.has_permission(Permissions.ReportEdit, context) else None,
         "problems": services.finalise_problems(report, languages),
         "report_url": lambda *elements, **query: report_url(request, context, *elements, **query),
+        **breakdowns.page_data(request, draft, statistics),
     }
 
 

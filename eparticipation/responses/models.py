@@ -1,29 +1,17 @@
 """The agency's answers to comments (R1, R2): a response covers one or more similar comments, and every
 wording of it is kept as a revision: nothing is overwritten or deleted."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eparticipation.db import Base, UTCDateTime, portable_enum
+from eparticipation.decisions import Decision  # noqa: F401 (the responses' vocabulary, re-exported)
 
 REASON_MAX = 5000
 LAW_MAX = 300
 LAW_ARTICLE_MAX = 100
-
-
-class Decision(enum.StrEnum):
-    accepted = "accepted"
-    partially_accepted = "partially_accepted"
-    rejected = "rejected"
-    noted = "noted"
-
-    @property
-    def needs_legal_basis(self) -> bool:
-        """Saying no, wholly or in part, must name the law that stands in the way."""
-        return self in (Decision.rejected, Decision.partially_accepted)
 
 
 class Response(Base):

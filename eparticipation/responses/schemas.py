@@ -3,16 +3,10 @@
 import colander
 import deform
 
+from eparticipation.decisions import DECISION_LABELS, Decision  # noqa: F401 (re-exported)
 from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
 from eparticipation.i18n import _
-from eparticipation.responses.models import LAW_ARTICLE_MAX, LAW_MAX, REASON_MAX, Decision
-
-DECISION_LABELS = {
-    Decision.accepted: _("Accepted"),
-    Decision.partially_accepted: _("Partially accepted"),
-    Decision.rejected: _("Rejected"),
-    Decision.noted: _("Noted"),
-}
+from eparticipation.responses.models import LAW_ARTICLE_MAX, LAW_MAX, REASON_MAX
 
 
 @colander.deferred
