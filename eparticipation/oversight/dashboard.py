@@ -27,7 +27,6 @@ LABELS = {
 # The figures that name consultations: their cells link to the drill-down's listing of them.
 DRILLABLE = {"held", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
              "participants", "answered", "respond_days_median", "accepted", "changed"}
-JALALI_QUARTER_NAMES = {1: _("spring"), 2: _("summer"), 3: _("autumn"), 4: _("winter")}
 
 
 def period_words(request, period: Period) -> str:
