@@ -59,6 +59,7 @@ def one_of_each(dbsession, registry):
         ("consultations", str(draft.id), "responses"), ("consultations", str(draft.id), "responses", str(response.id)),
         ("me",), ("me", "security"), ("me", "subscriptions"), ("subscriptions",), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
+        ("oversight",), ("transparency",),
         ("embed",), ("embed", "mefa"),
         ("feeds",), ("feeds", "mefa"),
         ("api",), ("api", "v1"), ("api", "v1", "agencies"), ("api", "v1", "consultations"),
