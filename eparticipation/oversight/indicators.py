@@ -258,13 +258,19 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, responses.c.days, response_keys, responses)):
             row(*key_of(result)).values["respond_days_median"] = float(result.median)
 
-        rating_keys = [Service.agency_id, table.c.key] if by_agency else [table.c.key]
-        for result in dbsession.execute(
-                sa.select(*rating_keys, sa.func.count().label("ratings")).select_from(ServiceRating)
-                .join(Service, Service.id == ServiceRating.service_id)
-                .join(table, sa.and_(ServiceRating.rated_at >= table.c.starts, ServiceRating.rated_at < table.c.ends))
-                .group_by(*rating_keys)):
-            row(result.agency_id if by_agency else None, result.key).values["ratings"] = result.ratings
+        # Ratings are many: each is put in its quarter and its year by CASE (a range join would test every one
+        # against every period), one statement per kind of period.
+        for kind in ("quarter", "year"):
+            bounds = [p for p in periods if (p.quarter is None) == (kind == "year")]
+            bucket = sa.case(*((sa.and_(ServiceRating.rated_at >= p.starts, ServiceRating.rated_at < p.ends), p.key)
+                               for p in bounds)).label("key")
+            rated = (sa.select(Service.agency_id, bucket).join(Service, Service.id == ServiceRating.service_id)
+                     .where(ServiceRating.rated_at >= bounds[0].starts, ServiceRating.rated_at < bounds[-1].ends)
+                     .subquery("rated"))
+            rating_keys = [rated.c.agency_id, rated.c.key] if by_agency else [rated.c.key]
+            for result in dbsession.execute(sa.select(*rating_keys, sa.func.count().label("ratings"))
+                                            .group_by(*rating_keys)):
+                row(result.agency_id if by_agency else None, result.key).values["ratings"] = result.ratings
     return Dashboard(periods=periods, agencies=agencies, rows=rows, settings=settings)
 
 
