@@ -64,6 +64,7 @@ def one_of_each(dbsession, registry):
         ("me",), ("me", "security"), ("me", "subscriptions"), ("me", "certificates"),
         ("certificates",), ("certificates", "ABCDEFGH2345"), ("subscriptions",), ("admin",), ("admin", "users"), ("admin", "users", str(citizen.id)),
         ("audit",), ("audit", "drafts"), ("audit", "drafts", str(draft.id)), ("audit", "checkpoints"),
+        ("oversight",), ("transparency",),
         ("embed",), ("embed", "mefa"),
         ("feeds",), ("feeds", "mefa"),
         ("api",), ("api", "v1"), ("api", "v1", "agencies"), ("api", "v1", "consultations"),

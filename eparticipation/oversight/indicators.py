@@ -1,0 +1,312 @@
+"""The compliance indicators (DESIGN E1), per agency and for the ministry, per Jalali year and quarter.
+
+Every figure is an SQL aggregate: the statements join the rows to a small table of periods (one row per Jalali
+quarter and one per Jalali year, their bounds computed here in Python) by range, and GROUP BY agency and period.
+The number of statements is fixed; nothing is loaded per consultation. A consultation belongs to the period in
+which it opened; its comments, responses and outcome count in that period too. Service ratings count in the
+period they were given.
+
+Machine names of the indicators (the CSV's columns, the drill-down's `indicator`):
+
+    held                 consultations opened in the period (also per document type and per subject)
+    min_days             of those, ran at least the minimum number of days (a part of a day counts as a day)
+    languages            of those, had the title, summary and call in every required language
+    closed               of those, have closed (closed or published)
+    published            of the closed, their outcome and report published
+    publish_days_median  median days from the closing to the publishing
+    comments             comments received (visible ones: not hidden, not withdrawn)
+    participants         people who commented (each person once per row)
+    answered             of the comments, answered by a response
+    respond_days_median  median days from the closing to each response
+    accepted             of the answered comments, accepted or partially accepted (the response's latest revision)
+    changed              of the published consultations, whose final text differs from the text consulted
+    ratings              service ratings given in the period
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from persiantools.jdatetime import JalaliDate
+
+from eparticipation.agencies.models import Agency
+from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, State
+from eparticipation.db import UTCDateTime
+from eparticipation.feedback.models import Service, ServiceRating
+from eparticipation.i18n import DISPLAY_TIMEZONE
+from eparticipation.participation.models import Comment
+from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+
+HELD_STATES = (State.consultation, State.closed, State.published)
+CLOSED_STATES = (State.closed, State.published)
+SHARES = {  # indicator -> the indicator whose count is its denominator
+    "min_days": "held", "languages": "held", "published": "closed", "answered": "comments",
+    "accepted": "answered", "changed": "published",
+}
+MEDIANS = ("publish_days_median", "respond_days_median")
+COUNTS = ("held", "closed", "comments", "participants", "ratings")
+PEOPLE_COUNTS = ("comments", "participants")  # suppressed below k on the public page
+COLUMNS = ("held", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
+           "participants", "answered", "respond_days_median", "accepted", "changed", "ratings")
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # "1405" (a year) or "1405-3" (its third quarter)
+    year: int
+    quarter: int | None
+    starts: datetime
+    ends: datetime
+
+
+def start_of_jalali(year: int, month: int) -> datetime:
+    day: date = JalaliDate(year, month, 1).to_gregorian()
+    return datetime.combine(day, time.min, tzinfo=DISPLAY_TIMEZONE)
+
+
+def periods_for(years: range) -> list[Period]:
+    """Each year of `years` and its four quarters (Farvardin–Khordad, Tir–Shahrivar, Mehr–Azar, Dey–Esfand)."""
+    periods = []
+    for year in years:
+        periods.append(Period(str(year), year, None, start_of_jalali(year, 1), start_of_jalali(year + 1, 1)))
+        for quarter in range(1, 5):
+            ends = start_of_jalali(year + 1, 1) if quarter == 4 else start_of_jalali(year, 3 * quarter + 1)
+            periods.append(Period(f"{year}-{quarter}", year, quarter, start_of_jalali(year, 3 * quarter - 2), ends))
+    return periods
+
+
+def jalali_year(moment: datetime) -> int:
+    return JalaliDate(moment.astimezone(DISPLAY_TIMEZONE).date()).year
+
+
+def periods_table(periods: list[Period]):
+    """The periods as a derived table (key, starts, ends) that the statements join by range."""
+    rows = [sa.select(sa.literal(p.key, sa.String(8)).label("key"), sa.literal(p.starts, UTCDateTime).label("starts"),
+                      sa.literal(p.ends, UTCDateTime).label("ends")) for p in periods]
+    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).subquery("periods")
+
+
+def days_between(dialect: str, start, end):
+    """(end − start) in days, as a real number, on either database."""
+    if dialect == "postgresql":
+        return sa.extract("epoch", end - start) / 86400.0
+    return sa.func.julianday(end) - sa.func.julianday(start)
+
+
+@dataclass
+class Figures:
+    """One row of the dashboard: the counts, the shares' numerators, the medians."""
+
+    values: dict = field(default_factory=dict)
+    by_type: dict = field(default_factory=dict)  # document type -> consultations held
+    by_subject: dict = field(default_factory=dict)
+
+    def get(self, name):
+        return self.values.get(name, None if name in MEDIANS else 0)
+
+    def share(self, name) -> float | None:
+        """The share (0–1) of an indicator among its denominator; None when the denominator is 0."""
+        whole = self.get(SHARES[name])
+        return None if not whole else self.get(name) / whole
+
+
+@dataclass
+class Dashboard:
+    periods: list[Period]
+    agencies: list  # (id, code, name_fa, name_en)
+    rows: dict  # (agency id or None for the ministry, period key) -> Figures
+    settings: dict
+
+    def figures(self, agency_id, period_key) -> Figures:
+        return self.rows.get((agency_id, period_key)) or Figures()
+
+
+def drafts_in_periods(periods):
+    """(draft columns, period key) of every consultation held, once for its quarter and once for its year."""
+    return (sa.select(Draft.id.label("draft_id"), Draft.agency_id, Draft.document_type, Draft.subject, Draft.state,
+                      Draft.opens_at, Draft.closes_at, Draft.closed_at, Draft.published_at,
+                      periods.c.key.label("period"))
+            .join(periods, sa.and_(Draft.opens_at >= periods.c.starts, Draft.opens_at < periods.c.ends))
+            .where(Draft.state.in_(HELD_STATES), Draft.opens_at.is_not(None)))
+
+
+def languages_complete(required: list[str]):
+    """draft_id of each draft with a complete text in every required language."""
+    return (sa.select(DraftText.draft_id)
+            .where(DraftText.language.in_(required), sa.func.length(sa.func.trim(DraftText.title)) > 0,
+                   sa.func.length(sa.func.trim(DraftText.summary)) > 0, sa.func.length(sa.func.trim(DraftText.call)) > 0)
+            .group_by(DraftText.draft_id)
+            .having(sa.func.count(sa.distinct(DraftText.language)) == len(required)))
+
+
+def changed_drafts():
+    """draft_id of each draft whose articles differ from those consulted: an article added, removed or changed."""
+    same = sa.and_(ConsultedArticle.draft_id == Article.draft_id, ConsultedArticle.number == Article.number,
+                   ConsultedArticle.heading == Article.heading, ConsultedArticle.text == Article.text)
+    added_or_changed = sa.select(Article.draft_id).outerjoin(ConsultedArticle, same).where(ConsultedArticle.id.is_(None))
+    kept = sa.and_(Article.draft_id == ConsultedArticle.draft_id, Article.number == ConsultedArticle.number)
+    removed = sa.select(ConsultedArticle.draft_id).outerjoin(Article, kept).where(Article.id.is_(None))
+    return sa.union(added_or_changed, removed)
+
+
+def latest_decisions():
+    """(response_id, decision) of each response's latest revision."""
+    latest = (sa.select(ResponseRevision.response_id, sa.func.max(ResponseRevision.number).label("number"))
+              .group_by(ResponseRevision.response_id).subquery("latest"))
+    return (sa.select(ResponseRevision.response_id, ResponseRevision.decision)
+            .join(latest, sa.and_(latest.c.response_id == ResponseRevision.response_id,
+                                  latest.c.number == ResponseRevision.number)))
+
+
+def flag(condition):
+    return sa.case((condition, 1), else_=0)
+
+
+def consultation_facts(dialect: str, periods, settings):
+    """Per held consultation and period: its agency, type, subject and a 0/1 column per indicator of its own."""
+    held = drafts_in_periods(periods).subquery("held")
+    complete = languages_complete(settings["eparticipation.required_languages"]).subquery("complete")
+    changed = changed_drafts().subquery("changed")
+    closing = sa.func.coalesce(held.c.closed_at, held.c.closes_at)
+    minimum = settings["eparticipation.min_consultation_days"]
+    is_published = held.c.state == State.published
+    return (sa.select(
+        held.c.draft_id, held.c.agency_id, held.c.period, held.c.document_type, held.c.subject,
+        flag(days_between(dialect, held.c.opens_at, held.c.closes_at) > minimum - 1).label("min_days"),
+        flag(complete.c.draft_id.is_not(None)).label("languages"),
+        flag(held.c.state.in_(CLOSED_STATES)).label("closed"),
+        flag(is_published).label("published"),
+        sa.case((is_published, days_between(dialect, closing, held.c.published_at))).label("publish_days"),
+        flag(sa.and_(is_published, changed.c.draft_id.is_not(None))).label("changed"),
+    ).outerjoin(complete, complete.c.draft_id == held.c.draft_id)
+        .outerjoin(changed, changed.c.draft_id == held.c.draft_id)).subquery("facts")
+
+
+def median(dialect: str, value, group_columns, source):
+    """A statement of (group columns…, median of `value`) over `source`: percentile_cont on PostgreSQL; on
+    SQLite, which has none, the middle rows by window functions (the average of the two middle ones)."""
+    if dialect == "postgresql":
+        return (sa.select(*group_columns, sa.func.percentile_cont(0.5).within_group(value).label("median"))
+                .select_from(source).where(value.is_not(None)).group_by(*group_columns))
+    names = [c.key for c in group_columns]
+    ranked = (sa.select(*group_columns, value.label("value"),
+                        sa.func.row_number().over(partition_by=group_columns, order_by=value).label("rank"),
+                        sa.func.count().over(partition_by=group_columns).label("size"))
+              .select_from(source).where(value.is_not(None)).subquery("ranked"))
+    middle = sa.or_(ranked.c.rank == sa.func.cast((ranked.c.size + 1) / 2, sa.Integer),
+                    ranked.c.rank == sa.func.cast((ranked.c.size + 2) / 2, sa.Integer))
+    keys = [ranked.c[name] for name in names]
+    return sa.select(*keys, sa.func.avg(ranked.c.value).label("median")).where(middle).group_by(*keys)
+
+
+def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
+    """Every figure for every agency and the ministry, for each year of `years` and its quarters."""
+    dialect = dbsession.get_bind().dialect.name
+    periods = periods_for(years)
+    table = periods_table(periods)
+    facts = consultation_facts(dialect, table, settings)
+    rows: dict = {}
+
+    def row(agency_id, period):
+        return rows.setdefault((agency_id, period), Figures())
+
+    agencies = dbsession.execute(sa.select(Agency.id, Agency.code, Agency.name_fa, Agency.name_en)
+                                 .order_by(Agency.code)).all()
+    for by_agency in (True, False):
+        keys = [facts.c.agency_id, facts.c.period] if by_agency else [facts.c.period]
+
+        def key_of(result):
+            return (result.agency_id if by_agency else None, result.period)
+
+        for result in dbsession.execute(sa.select(
+                *keys, sa.func.count().label("held"),
+                *(sa.func.sum(facts.c[name]).label(name)
+                  for name in ("min_days", "languages", "closed", "published", "changed"))).group_by(*keys)):
+            row(*key_of(result)).values.update({name: int(result._mapping[name] or 0) for name in
+                                                ("held", "min_days", "languages", "closed", "published", "changed")})
+        for result in dbsession.execute(sa.select(*keys, facts.c.document_type, facts.c.subject,
+                                                  sa.func.count().label("held"))
+                                        .group_by(*keys, facts.c.document_type, facts.c.subject)):
+            figures = row(*key_of(result))
+            for counts, name in ((figures.by_type, result.document_type), (figures.by_subject, result.subject)):
+                counts[str(name)] = counts.get(str(name), 0) + result.held
+        for result in dbsession.execute(median(dialect, facts.c.publish_days, keys, facts)):
+            row(*key_of(result)).values["publish_days_median"] = float(result.median)
+
+        # Comments: each joins its consultation's periods through the facts' (draft, period) rows.
+        decisions = latest_decisions().subquery("decisions")
+        answered = (sa.select(ResponseComment.comment_id, decisions.c.decision)
+                    .join(decisions, decisions.c.response_id == ResponseComment.response_id).subquery("answers"))
+        for result in dbsession.execute(
+                sa.select(*keys, sa.func.count().label("comments"),
+                          sa.func.count(sa.distinct(Comment.author_id)).label("participants"),
+                          sa.func.count(answered.c.comment_id).label("answered"),
+                          sa.func.sum(flag(answered.c.decision.in_((Decision.accepted, Decision.partially_accepted))))
+                          .label("accepted"))
+                .select_from(facts).join(Comment, Comment.draft_id == facts.c.draft_id)
+                .outerjoin(answered, answered.c.comment_id == Comment.id)
+                .where(Comment.state == "visible").group_by(*keys)):
+            row(*key_of(result)).values.update(comments=result.comments, participants=result.participants,
+                                               answered=result.answered, accepted=int(result.accepted or 0))
+
+        # Days to respond: per response, from its consultation's closing (answers are written once it closed).
+        responses = (sa.select(*keys, days_between(dialect, sa.func.coalesce(Draft.closed_at, Draft.closes_at),
+                                                   Response.created_at).label("days"))
+                     .select_from(facts).join(Response, Response.draft_id == facts.c.draft_id)
+                     .join(Draft, Draft.id == facts.c.draft_id).subquery("responded"))
+        response_keys = [responses.c.agency_id, responses.c.period] if by_agency else [responses.c.period]
+        for result in dbsession.execute(median(dialect, responses.c.days, response_keys, responses)):
+            row(*key_of(result)).values["respond_days_median"] = float(result.median)
+
+        # Ratings are many: each is put in its quarter and its year by CASE (a range join would test every one
+        # against every period), one statement per kind of period.
+        for kind in ("quarter", "year"):
+            bounds = [p for p in periods if (p.quarter is None) == (kind == "year")]
+            bucket = sa.case(*((sa.and_(ServiceRating.rated_at >= p.starts, ServiceRating.rated_at < p.ends), p.key)
+                               for p in bounds)).label("key")
+            rated = (sa.select(Service.agency_id, bucket).join(Service, Service.id == ServiceRating.service_id)
+                     .where(ServiceRating.rated_at >= bounds[0].starts, ServiceRating.rated_at < bounds[-1].ends)
+                     .subquery("rated"))
+            rating_keys = [rated.c.agency_id, rated.c.key] if by_agency else [rated.c.key]
+            for result in dbsession.execute(sa.select(*rating_keys, sa.func.count().label("ratings"))
+                                            .group_by(*rating_keys)):
+                row(result.agency_id if by_agency else None, result.key).values["ratings"] = result.ratings
+    return Dashboard(periods=periods, agencies=agencies, rows=rows, settings=settings)
+
+
+def data_version(dbsession) -> tuple:
+    """What changes whenever a figure may: the consultations (their participation_version moves with every
+    comment, edit, withdrawal and hiding), the responses' revisions and the ratings. One cheap statement."""
+    return tuple(dbsession.execute(sa.select(
+        sa.select(sa.func.count(Draft.id)).scalar_subquery(),
+        sa.select(sa.func.max(Draft.updated_at)).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Draft.participation_version), 0)).scalar_subquery(),
+        sa.select(sa.func.max(ResponseRevision.id)).scalar_subquery(),
+        sa.select(sa.func.count(ResponseRevision.id)).scalar_subquery(),
+        sa.select(sa.func.max(ServiceRating.id)).scalar_subquery(),
+        sa.select(sa.func.max(Article.id)).scalar_subquery(),
+    )).one())
+
+
+def first_year(dbsession, now: datetime) -> int:
+    earliest = dbsession.scalar(sa.select(sa.func.min(Draft.opens_at)).where(Draft.state.in_(HELD_STATES)))
+    return jalali_year(earliest) if earliest else jalali_year(now)
+
+
+_cache: dict = {}
+CACHE_SIZE = 8
+
+
+def cached_dashboard(dbsession, settings, now: datetime) -> Dashboard:
+    """The dashboard of every year with consultations, up to this one; computed again only when the data's
+    version (or the year) moved. One statement when warm."""
+    version = data_version(dbsession)
+    years = range(first_year(dbsession, now), jalali_year(now) + 1)
+    dialect = dbsession.get_bind().dialect.name
+    key = (dialect, id(dbsession.get_bind().engine), version, years.start, years.stop,
+           tuple(settings["eparticipation.required_languages"]), settings["eparticipation.min_consultation_days"])
+    if key not in _cache:
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = compute(dbsession, settings, years)
+    return _cache[key]
