@@ -15,7 +15,7 @@ Two statements whatever the number of answers: one for the ratings, one for ever
 leg per question, each grouped by the answer and the respondent's profile). The people are counted as in
 the report's participants' tables: their profile now, their age at closing, the agency's own editors and
 coordinators as government. `page_data` gives the report page and the PDF their charts and tables
-(reports/breakdowns.jinja2)."""
+(reports/sections/breakdowns.jinja2)."""
 
 import sqlalchemy as sa
 
@@ -174,7 +174,7 @@ def table_view(request, table: dict, title: str, column_labels: dict | None = No
 
 
 def page_data(request, draft, statistics: dict | None) -> dict:
-    """The report's breakdown sections, translated: `breakdown_sections` for reports/breakdowns.jinja2."""
+    """The report's breakdown sections, translated: `breakdown_sections` for reports/sections/breakdowns.jinja2."""
     found = (statistics or {}).get("breakdowns")
     if not found:
         return {"breakdown_sections": []}

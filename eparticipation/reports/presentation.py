@@ -53,6 +53,7 @@ FIXED_TITLES = {
     "author_votes_by_article": _("How the authors of each article's comments voted on the draft"),
     "ratings_by_service": _("Ratings of the agency's services during the consultation"),
     "responses_by_decision": _("The agency's responses, by decision"),
+    "participants_by_age_band_gender": _("Participants by age and gender"),
 }
 DIMENSION_LABELS = {
     "age_band": _("Age"),

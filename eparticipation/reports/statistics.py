@@ -50,6 +50,9 @@ age_band, gender, province), and the people are counted by their profile now, th
 draft's agency's own editors and coordinators, where the site lets them take part, in the category
 government whatever their profile says; their comments carry it too):
     participants_by_D × 4     columns "measure": ["participants"]
+    participants_by_age_band_gender   rows "age_band", columns "gender": the population pyramid; its margins
+                              are the cells of participants_by_age_band and participants_by_gender, suppressed
+                              alike
     comments_by_D × 4         columns "comment_target": ["draft", "article"] (visible comments on the whole
                               draft, on an article; by the category stored on the comment, what the author
                               was then, and the author's age band, gender and province)
@@ -260,7 +263,7 @@ class Table:
     row_keys: list[str]
     column_keys: list[str]
     cells: list[list[int]]
-    names: dict[str, list[tuple]] = field(default_factory=dict)
+    names: dict[str, list[tuple]] = field(default_factory=dict)  # also ("row_total", i)
     finish: Callable[[dict], None] | None = None  # adds derived figures (shares, averages) once suppressed
 
     def positions(self, name: str) -> list[tuple[int, int]]:
@@ -271,6 +274,8 @@ class Table:
                 found.append((rows, columns))
             elif spec[0] == "column_total":
                 found.append((rows, spec[1]))
+            elif spec[0] == "row_total":
+                found.append((spec[1], columns))
             else:
                 found.append((spec[1], spec[2]))
         return found
@@ -399,8 +404,13 @@ def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[li
     votes = {dimension: blank(keys, len(VOTES)) for dimension, keys in DIMENSIONS.items()}
     indexes = {dimension: row_index(dimension) for dimension in DIMENSIONS}
     overall = [0] * len(VOTES)
+    ages, genders = DIMENSIONS["age_band"], DIMENSIONS["gender"]
+    pyramid = blank(ages, len(genders))
     order = list(DIMENSIONS)
     for *profile, choice, commented, count, supported in rows:
+        _category, age, gender, _residence = profile
+        pyramid[indexes["age_band"].get(age, indexes["age_band"][None])][
+            indexes["gender"].get(gender, indexes["gender"][None])] += count
         vote = VOTES.index(choice) if choice is not None else None
         if vote is not None and commented:
             overall[vote] += count
@@ -421,7 +431,24 @@ def participant_tables(dbsession, draft: Draft, reference_year: int) -> tuple[li
         names["votes"] = [("total",)]
         tables.append(Table(f"votes_by_{dimension}", dimension, "vote", list(keys), list(VOTES), votes[dimension],
                             names))
+    tables.append(age_gender_table(tables, pyramid))
     return tables, overall
+
+
+def age_gender_table(tables: list[Table], cells: list[list[int]]) -> Table:
+    """Participants by age band (rows) and gender (columns), the report's population pyramid. Its row totals
+    are the cells of participants_by_age_band and its column totals those of participants_by_gender: they are
+    named alike, so that what one table hides the others hide too."""
+    by_id = {table.id: table for table in tables}
+    names: dict[str, list[tuple]] = {"participants": [("total",)]}
+    for dimension, margin in (("age_band", "row_total"), ("gender", "column_total")):
+        single = by_id[f"participants_by_{dimension}"]
+        for n, key in enumerate(DIMENSIONS[dimension]):
+            name = f"participants_{dimension}_{key}"
+            single.names[name] = [("cell", n, 0)]
+            names[name] = [(margin, n)]
+    return Table("participants_by_age_band_gender", "age_band", "gender", list(DIMENSIONS["age_band"]),
+                 list(DIMENSIONS["gender"]), cells, names)
 
 
 def article_tables(dbsession, draft: Draft, articles, overall: list[int], k: int) -> list[Table]:

@@ -23,7 +23,8 @@ from eparticipation.i18n import LANGUAGE_LABELS, _, collation_key, flash, locali
 from eparticipation.inputs import integers_param
 from eparticipation.participation.models import Comment, CommentState
 from eparticipation.permissions import Permissions
-from eparticipation.reports import DraftReport, breakdowns, opendata, services
+from eparticipation.reports import DraftReport, breakdowns, charts, opendata, services
+from eparticipation.reports.proposals import adopted_proposals
 from eparticipation.reports.models import THEME_NAME_MAX, Report, ReportStatus
 from eparticipation.reports.presentation import (
     DIMENSION_LABELS,
@@ -34,6 +35,7 @@ from eparticipation.reports.presentation import (
     table_title,
 )
 from eparticipation.resources import AdminArea
+from eparticipation.responses.schemas import DECISION_LABELS
 
 SUMMARY_MAX = 20000
 
@@ -131,16 +133,57 @@ def representatives(dbsession, report) -> dict[int, Comment]:
         sa.select(Comment).where(Comment.id.in_(ids), Comment.state == CommentState.visible))}
 
 
+# The tables the report draws as its own figures (pyramid, tile map, categories, articles, decisions); the
+# others follow in the section of all tables, each with its bar chart.
+FEATURED_TABLES = ("participants_by_age_band_gender", "participants_by_province", "participants_by_stakeholder_category",
+                   "comments_by_article", "author_votes_by_article", "responses_by_decision")
+
+
+def figures(request, draft, statistics: dict | None) -> dict:
+    """The pyramid, the tile map and the votes per article, their labels in the page's language."""
+    return {
+        "pyramid": charts.pyramid(statistics, lambda key: label(request, "age_band", key),
+                                  lambda key: label(request, "gender", key)),
+        "tile_map": charts.tile_map(statistics, request.locale_name),
+        "article_votes": charts.article_votes(statistics, lambda key: label(request, "article", key, draft)),
+    }
+
+
+def at_a_glance(statistics: dict | None, proposals) -> dict:
+    """The executive summary's facts: the public totals, the tally of votes, the decisions, what changed."""
+    if not statistics:
+        return {}
+    votes = charts.find(statistics, "votes_by_gender")
+    decisions = charts.find(statistics, "responses_by_decision")
+    changed = []
+    for proposal in proposals:
+        changed += [number for number in proposal.changed if number not in changed]
+    return {
+        "totals": statistics.get("totals", {}),
+        "votes": dict(zip(votes["column_keys"], votes["column_totals"])) if votes else {},
+        "decisions": dict(zip(decisions["row_keys"], (row[0] for row in decisions["cells"]))) if decisions else {},
+        "adopted": len(proposals),
+        "changed_articles": changed,
+    }
+
+
 def page_data(request, context: DraftReport) -> dict:
     report, draft = context.report, context.draft
     statistics = report.statistics if report is not None and report.status == ReportStatus.ready else None
     languages = request.registry.settings["eparticipation.required_languages"]
+    tables = table_views(request, draft, statistics)
+    proposals = adopted_proposals(request.dbsession, draft) if statistics else []
     return {
         **presentation(request),
         "draft": draft,
         "report": report,
         "statistics": statistics,
-        "tables": table_views(request, draft, statistics),
+        "tables": [table for table in tables if table["id"] not in FEATURED_TABLES],
+        "featured": {table["id"]: table for table in tables if table["id"] in FEATURED_TABLES},
+        **figures(request, draft, statistics),
+        "glance": at_a_glance(statistics, proposals),
+        "proposals": proposals,
+        "decision_labels": DECISION_LABELS,
         "totals": [(translate(request, MEASURE_LABELS[key]) if key in MEASURE_LABELS else key, value)
                    for key, value in (statistics or {}).get("totals", {}).items()],
         "k": (statistics or {}).get("k", request.registry.settings["eparticipation.report.k"]),
