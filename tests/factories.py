@@ -60,16 +60,19 @@ def make_agency(dbsession, code=None, parent=None, with_units=True) -> Agency:
 
 
 def make_draft(dbsession, agency, state="draft", languages=("fa", "en"), articles=2, opens_at=None, closes_at=None,
-               title_fa="پیش‌نویس آیین‌نامه آزمایشی", title_en="Draft test bylaw", text="متن ماده"):
+               title_fa="پیش‌نویس آیین‌نامه آزمایشی", title_en="Draft test bylaw", text="متن ماده", subject="document"):
     """A draft with complete texts in `languages` and `articles` articles, put directly in `state`."""
     from datetime import timedelta
 
-    from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, DocumentType, State
+    from eparticipation.consultations.models import (
+        Article, ConsultedArticle, DocumentType, Draft, DraftText, State, Subject,
+    )
     from eparticipation.db import utcnow
     from eparticipation.text import normalise
 
     titles = {"fa": title_fa, "en": title_en}
-    draft = Draft(agency_id=agency.id, document_type=DocumentType.bylaw, state=State(state))
+    draft = Draft(agency_id=agency.id, subject=Subject(subject), state=State(state),
+                  document_type=DocumentType.bylaw if subject == "document" else None)
     for language in languages:
         draft.texts[language] = DraftText(language=language, title=titles.get(language, "t"), summary="خلاصه",
                                           call="فراخوان")

@@ -6,7 +6,7 @@ FIELD_MAPPING says which of our fields are Regulations.gov's API v4 fields (READ
 import json
 from functools import lru_cache
 
-from eparticipation.consultations.models import DocumentType
+from eparticipation.consultations.models import DocumentType, Subject
 from eparticipation.i18n import _
 from eparticipation.participation.models import OrganisationKind, VoteChoice
 from eparticipation.responses.models import Decision
@@ -17,7 +17,8 @@ FIELD_MAPPING = [
     ("consultations: docketId", "dockets: docketId",
      _("the consultation's id, e.g. MEFA-12 (agency code and number)")),
     ("agencyId", "agencyId", _("the agency's code")),
-    ("documentType", "documentType", _("bylaw, bill, directive, circular, board_resolution")),
+    ("documentType", "documentType", _("bylaw, bill, directive, circular, board_resolution; null unless the subject is a document")),
+    ("subject", "—", _("what is put to the public: document, service, process or action")),
     ("title", "title", _("in Persian (titles: every language)")),
     ("postedDate", "postedDate", _("when the consultation was opened (listed)")),
     ("commentStartDate", "commentStartDate", _("comments accepted from")),
@@ -30,7 +31,7 @@ FIELD_MAPPING = [
     ("comments: commentOnDocumentId", "comments: commentOnDocumentId", _("the consultation commented on")),
     ("comments: organization", "comments: organization", _("on whose behalf it was sent")),
     ("comments: displayName", "comments: firstName / lastName", _("the public display name; null when anonymous")),
-    ("agency, type, q", "filter[agencyId], filter[documentType], filter[searchTerm]", _("the listing's filters")),
+    ("agency, type, subject, q", "filter[agencyId], filter[documentType], filter[searchTerm]", _("the listing's filters")),
     ("updated_since", "filter[lastModifiedDate][ge]", _("changed since")),
     ("sort=-postedDate, sort=lastModifiedDate", "sort=-postedDate, sort=lastModifiedDate", _("the order")),
     ("page_size, cursor", "page[size], page[number]", _("paging: a cursor instead of page numbers (keyset)")),
@@ -94,7 +95,8 @@ SCHEMAS = {
     "ConsultationAttributes": strict({
         "docketId": {"type": "string"},
         "agencyId": {"type": "string"},
-        "documentType": {"enum": [t.value for t in DocumentType]},
+        "documentType": {"enum": [t.value for t in DocumentType] + [None]},
+        "subject": {"enum": [s.value for s in Subject]},
         "state": {"enum": ["consultation", "closed", "published"]},
         "title": {"type": "string"},
         "titles": LANGUAGE_TEXTS,
@@ -328,6 +330,8 @@ def options(operation_id: str, path_parameters=()) -> dict:
 CONSULTATION_FILTERS = [
     param("agency", "The agency's code (agencyId).", {"type": "string", "maxLength": 32}),
     param("type", "The document type.", {"enum": [t.value for t in DocumentType]}),
+    param("subject", "What is put to the public: a draft document, a service, a process or an action.",
+          {"enum": [s.value for s in Subject]}),
     param("state", "The state.", {"enum": ["consultation", "closed", "published"]}),
     param("open", "1: only those accepting comments now.", {"enum": ["0", "1"]}),
     param("closing", "1: only those closing within seven days.", {"enum": ["0", "1"]}),

@@ -107,7 +107,7 @@ def text_columns(languages, *fields):
 
 
 CONSULTATION_LIST_COLUMNS = (
-    Draft.id, Draft.document_type, Draft.state, Agency.code.label("agency_code"), Draft.listed_at, Draft.opens_at,
+    Draft.id, Draft.document_type, Draft.subject, Draft.state, Agency.code.label("agency_code"), Draft.listed_at, Draft.opens_at,
     Draft.closes_at, Draft.closed_at, Draft.published_at, Draft.updated_at,
     Draft.withdrawal_reason.is_not(None).label("withdrawn"),
 )

@@ -21,7 +21,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from eparticipation import ratelimits
-from eparticipation.consultations.models import DocumentType, State
+from eparticipation.consultations.models import DocumentType, State, Subject
 from eparticipation.consultations.services import Filters
 from eparticipation.i18n import LOCALE_COOKIE, LOCALE_PARAM, _, reader_in, translate
 from eparticipation.inputs import ORIGINAL_PATH
@@ -382,7 +382,8 @@ def consultation_attributes(row, languages, now) -> dict:
     return {
         "docketId": docket_id(row.agency_code, row.id),
         "agencyId": row.agency_code,
-        "documentType": row.document_type.value,
+        "documentType": row.document_type.value if row.document_type else None,
+        "subject": row.subject.value,
         "state": row.state.value,
         "title": titles.get("fa") or next(iter(titles.values()), ""),
         "titles": titles,
@@ -403,6 +404,7 @@ def consultations(context, request):
     filters = Filters(
         agency=text_param(params, "agency", 32),
         document_type=choice(params, "type", [t.value for t in DocumentType]),
+        subject=choice(params, "subject", [s.value for s in Subject]),
         state=choice(params, "state", PUBLIC_STATES),
         open_now=flag(params, "open"),
         closing_soon=flag(params, "closing"),

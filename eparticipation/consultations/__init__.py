@@ -66,6 +66,15 @@ def read_settings(settings: dict) -> None:
     parse.integer(settings, "eparticipation.min_consultation_days", 30)
     # How far ahead a consultation may be planned (its opening and its end); further is a typing mistake.
     parse.integer(settings, "eparticipation.max_years_ahead", 2)
+    # The supporting documents a draft document must carry before it opens (W1): any of memorandum,
+    # impact_assessment and provisions_table; none by default.
+    from eparticipation.consultations.models import SupportingKind
+
+    required = parse.words(settings, "eparticipation.consultations.required_supporting_documents", "")
+    unknown = [kind for kind in required if kind not in SupportingKind.__members__]
+    if unknown:
+        raise ValueError(f"eparticipation.consultations.required_supporting_documents: unknown {' '.join(unknown)} "
+                         f"(known: {' '.join(SupportingKind.__members__)})")
 
 
 def includeme(config):
@@ -73,8 +82,13 @@ def includeme(config):
     from eparticipation.consultations.workflow import DraftTransitioned
     from eparticipation.resources import ArticleContainer
 
+    from pyramid.events import BeforeRender
+
+    from eparticipation.consultations.naming import naming_globals
+
     read_settings(config.get_settings())
     config.scan()
+    config.add_subscriber(naming_globals, BeforeRender)
     config.include("eparticipation.sections")
     config.include(".workflow")
     # Every transition is written to the audit log, in the transition's transaction.

@@ -48,6 +48,8 @@ class Draft(Base):
     __table_args__ = (
         sa.CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="closes_after_opening"),
         sa.CheckConstraint("state = 'draft' OR (opens_at IS NOT NULL AND closes_at IS NOT NULL)", name="open_has_dates"),
+        # A draft document has a type (bylaw, bill, …); a service, a process or an action has none.
+        sa.CheckConstraint("(subject = 'document') = (document_type IS NOT NULL)", name="document_has_type"),
         sa.Index("ix_drafts_state_closes_at", "state", "closes_at"),
         sa.Index("ix_drafts_listing", "listed_at", "id"),
     )
@@ -55,7 +57,7 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
     drafting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
-    document_type: Mapped[DocumentType] = mapped_column(portable_enum(DocumentType, "document_type"))
+    document_type: Mapped[DocumentType | None] = mapped_column(portable_enum(DocumentType, "document_type"))
     subject: Mapped[Subject] = mapped_column(
         portable_enum(Subject, "consultation_subject"), default=Subject.document, server_default="document"
     )
@@ -96,6 +98,9 @@ class Draft(Base):
     events: Mapped[list["WorkflowEvent"]] = relationship(
         order_by="WorkflowEvent.id", cascade="all, delete-orphan", back_populates="draft"
     )
+    supporting_documents: Mapped[list["SupportingDocument"]] = relationship(
+        order_by="SupportingDocument.kind", cascade="all, delete-orphan", back_populates="draft"
+    )
 
     __parent__ = None
 
@@ -112,6 +117,12 @@ class Draft(Base):
         """The draft's sub-objects (articles/, comments/, survey/, …): each part of the system (or a host's
         package) that adds one registers a factory(draft) -> resource with `config.add_draft_child`."""
         return child_of(self, "draft", name)
+
+    @property
+    def is_document(self) -> bool:
+        """A draft document has articles and the minimum length of a consultation; the other subjects have
+        sections their editors define (or none) and any length."""
+        return self.subject == Subject.document
 
     def is_accepting(self, now: datetime) -> bool:
         """Participation is accepted in consultation, from the opening to the end."""
@@ -197,3 +208,39 @@ class WorkflowEvent(Base):
 
     draft: Mapped[Draft] = relationship(back_populates="events")
     actor: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class SupportingKind(enum.StrEnum):
+    """The documents that go with a draft's call for participation."""
+
+    memorandum = "memorandum"  # گزارش توجیهی: the reasons for the regulation
+    impact_assessment = "impact_assessment"  # ارزیابی آثار مقررات
+    provisions_table = "provisions_table"  # جدول مقایسه مقررات فعلی و پیشنهادی
+
+
+class SupportingDocument(Base):
+    """One supporting document of a draft, of each kind at most one: a text, an uploaded file (PDF or Word,
+    kept by files.py as the original document is), or both, with a title in each language."""
+
+    __tablename__ = "supporting_documents"
+    __table_args__ = (
+        sa.UniqueConstraint("draft_id", "kind", name="uq_supporting_documents_draft_id_kind"),
+        sa.CheckConstraint("text <> '' OR file_key IS NOT NULL", name="has_text_or_file"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(sa.ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SupportingKind] = mapped_column(portable_enum(SupportingKind, "supporting_kind"))
+    title_fa: Mapped[str] = mapped_column(sa.String(TITLE_MAX), default="")
+    title_en: Mapped[str] = mapped_column(sa.String(TITLE_MAX), default="")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    file_key: Mapped[str | None] = mapped_column(sa.String(80))
+    file_name: Mapped[str | None] = mapped_column(sa.String(255))
+    file_type: Mapped[str | None] = mapped_column(sa.String(100))
+    file_size: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="supporting_documents")
+
+    def title(self, language: str) -> str:
+        return (self.title_en if language == "en" else self.title_fa) or self.title_fa or self.title_en

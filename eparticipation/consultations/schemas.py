@@ -17,6 +17,8 @@ from eparticipation.consultations.models import (
     SUMMARY_MAX,
     TITLE_MAX,
     DocumentType,
+    Subject,
+    SupportingKind,
 )
 from eparticipation.forms import CSRFSchema, length, optional_text, strip_text
 from eparticipation.i18n import LANGUAGE_LABELS, _, localize_digits, parse_typed_date, to_latin_digits
@@ -28,6 +30,25 @@ DOCUMENT_TYPE_LABELS = {
     DocumentType.circular: _("Circular"),
     DocumentType.board_resolution: _("Board of trustees resolution"),
 }
+
+SUBJECT_LABELS = {
+    Subject.document: _("Draft document"),
+    Subject.service: _("Service"),
+    Subject.process: _("Process"),
+    Subject.action: _("Action"),
+}
+
+SUPPORTING_LABELS = {
+    SupportingKind.memorandum: _("Explanatory memorandum"),
+    SupportingKind.impact_assessment: _("Regulatory impact assessment"),
+    SupportingKind.provisions_table: _("Table of current and proposed provisions"),
+}
+
+
+def kind_label(draft):
+    """What a consultation is, as its page, card and feed entry say it: a document's type (bylaw, bill, …), or
+    its subject (a service, a process, an action)."""
+    return DOCUMENT_TYPE_LABELS[draft.document_type] if draft.document_type else SUBJECT_LABELS[draft.subject]
 
 
 class LocalDate(colander.SchemaType):
@@ -97,6 +118,18 @@ def document_type_widget(node, kw):
 
 
 @colander.deferred
+def subject_widget(node, kw):
+    translate = kw["request"].localizer.translate
+    return deform.widget.SelectWidget(values=[(s.value, translate(label)) for s, label in SUBJECT_LABELS.items()])
+
+
+def document_has_type(form, value):
+    """A draft document needs its type; the other subjects have none (the database holds the same rule)."""
+    if value["subject"] == Subject.document.value and not value.get("document_type"):
+        raise colander.Invalid(form["document_type"], _("Choose the type of document."))
+
+
+@colander.deferred
 def drafting_unit_widget(node, kw):
     request, context = kw["request"], kw["context"]
     agency = getattr(context, "agency", context)
@@ -113,11 +146,19 @@ def drafting_unit_validator(node, kw):
 
 
 def draft_schema(languages: list[str]) -> colander.Schema:
-    """The draft's form: its kind, unit, and a title, summary and call in each language."""
-    schema = CSRFSchema()
+    """The draft's form: its subject and, for a document, its type; its unit, and a title, summary and call in
+    each language."""
+    schema = CSRFSchema(validator=document_has_type)
+    schema.add(colander.SchemaNode(
+        colander.String(), name="subject", title=_("What is put to the public"), widget=subject_widget,
+        validator=colander.OneOf([s.value for s in Subject]), missing=Subject.document.value,
+        description=_("A draft document has articles and lasts at least the minimum number of days; a service, a "
+                      "process or an action has the sections you define (or none) and lasts as long as you choose."),
+    ))
     schema.add(colander.SchemaNode(
         colander.String(), name="document_type", title=_("Type of document"), widget=document_type_widget,
-        validator=colander.OneOf([t.value for t in DocumentType]),
+        validator=colander.OneOf([t.value for t in DocumentType]), missing=None,
+        description=_("For a draft document only."),
     ))
     schema.add(colander.SchemaNode(
         colander.Integer(), name="drafting_unit_id", title=_("Drafting unit"), widget=drafting_unit_widget,
@@ -176,3 +217,25 @@ class WithdrawSchema(CSRFSchema):
 
 class PublishSchema(CSRFSchema):
     pass
+
+
+SUPPORTING_TEXT_MAX = ARTICLE_TEXT_MAX * 5
+
+
+def supporting_schema(request) -> colander.Schema:
+    """One supporting document: its titles, and a text, a file, or both (the view checks that one is there)."""
+    from eparticipation.files import DOCX, PDF
+    from eparticipation.forms import upload_node
+
+    schema = CSRFSchema()
+    schema.add(colander.SchemaNode(colander.String(), name="title_fa", title=_("Title in Persian"),
+                                   preparer=strip_text, validator=length(TITLE_MAX), missing=""))
+    schema.add(colander.SchemaNode(colander.String(), name="title_en", title=_("Title in English"),
+                                   preparer=strip_text, validator=length(TITLE_MAX), missing=""))
+    schema.add(colander.SchemaNode(colander.String(), name="text", title=_("Text"), preparer=strip_text,
+                                   validator=length(SUPPORTING_TEXT_MAX), missing="",
+                                   widget=deform.widget.TextAreaWidget(rows=10)))
+    schema.add(upload_node(request, "file", _("File (PDF or DOCX, optional)"), ".pdf,.docx", {PDF, DOCX},
+                           _("Only PDF and Word (.docx) documents can be attached; this file is neither."),
+                           missing=None))
+    return schema

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role
-from eparticipation.consultations.models import Article, DocumentType, Draft, State
+from eparticipation.consultations.models import Article, DocumentType, Draft, State, Subject
 from eparticipation.security import effective_grants
 from eparticipation.text import normalise, search_pattern
 
@@ -47,6 +47,7 @@ def articles_from_import(result) -> list[Article]:
 class Filters:
     agency: str = ""
     document_type: str = ""
+    subject: str = ""
     state: str = ""
     open_now: bool = False
     closing_soon: bool = False
@@ -58,6 +59,7 @@ class Filters:
         return cls(
             agency=params.get("agency", "")[:32],
             document_type=params.get("type", "") if params.get("type", "") in DocumentType.__members__ else "",
+            subject=params.get("subject", "") if params.get("subject", "") in Subject.__members__ else "",
             state=params.get("state", "") if params.get("state", "") in State.__members__ else "",
             open_now=params.get("open") == "1",
             closing_soon=params.get("closing") == "1",
@@ -108,7 +110,7 @@ def list_drafts(request, filters: Filters):
 
 
 def filtered(query, filters: Filters, now: datetime):
-    """The listing's filters (agency, type, state, open now, closing soon, words) on a select from drafts; the
+    """The listing's filters (agency, type, subject, state, open now, closing soon, words) on a select from drafts; the
     open-data API applies the same ones. The agency is matched by a subquery, so the select may join it itself."""
     from eparticipation.agencies.models import Agency
 
@@ -117,6 +119,8 @@ def filtered(query, filters: Filters, now: datetime):
                             .scalar_subquery())
     if filters.document_type:
         query = query.where(Draft.document_type == DocumentType(filters.document_type))
+    if filters.subject:
+        query = query.where(Draft.subject == Subject(filters.subject))
     if filters.state:
         query = query.where(Draft.state == State(filters.state))
     if filters.open_now or filters.closing_soon:

@@ -18,10 +18,15 @@ from eparticipation.consultations.models import (
     Draft,
     DraftText,
     State,
+    Subject,
+    SupportingDocument,
+    SupportingKind,
     WorkflowEvent,
 )
 from eparticipation.consultations.schemas import (
     DOCUMENT_TYPE_LABELS,
+    SUBJECT_LABELS,
+    SUPPORTING_LABELS,
     ArticleSchema,
     ExtendSchema,
     ImportSchema,
@@ -29,7 +34,9 @@ from eparticipation.consultations.schemas import (
     PublishSchema,
     WithdrawSchema,
     draft_schema,
+    kind_label,
     split_notes,
+    supporting_schema,
 )
 from eparticipation.files import DOCX, EXTENSIONS, PDF, ArchiveLimits, ArchiveRefused, sniff
 from eparticipation.forms import CSRFSchema, FormView, upload_node
@@ -59,8 +66,11 @@ def presentation(request):
     return {
         "state_labels": STATE_LABELS,
         "type_labels": DOCUMENT_TYPE_LABELS,
+        "subject_labels": SUBJECT_LABELS,
+        "supporting_labels": SUPPORTING_LABELS,
+        "kind_label": kind_label,
         "language_labels": LANGUAGE_LABELS,
-        "draft_url": lambda draft, *elements: draft_url(request, draft, *elements),
+        "draft_url": lambda draft, *elements, **parts: draft_url(request, draft, *elements, **parts),
     }
 
 
@@ -82,6 +92,7 @@ def listing(context, request):
         "agency_names": {a.id: a.name(request.locale_name) for a in agencies},
         "next_params": next_params,
         "document_types": list(DocumentType),
+        "subjects": list(Subject),
         "states": [s for s in State if s != State.draft or services.sees_unopened_drafts(request)],
         "sections": page_sections(request, "listing", context),
         **presentation(request),
@@ -122,7 +133,7 @@ def draft_page(context, request):
         "can_edit": request.has_permission(Permissions.DraftEdit, draft),
         "can_edit_articles": can_edit_articles,
         "can_see_history": request.has_permission(Permissions.DraftHistory, draft),
-        "show_comparison": draft.state == State.published,
+        "show_comparison": draft.state == State.published and draft.is_document,
         "languages": sorted(draft.texts, key=lambda lang: (lang != request.locale_name, lang != "fa", lang)),
         "sections": sections,
         **presentation(request),
@@ -136,7 +147,7 @@ def load_page_collections(request, draft: Draft):
     """The draft's texts and the articles its page lists, in one statement rather than one lazy load each
     (the page's cost is mostly its round trips to the database). One collection of articles is joined;
     the working text, when the page shows it too, comes by a second statement, not as a cross product."""
-    options = [joinedload(Draft.texts)]
+    options = [joinedload(Draft.texts), selectinload(Draft.supporting_documents)]
     if draft.state != State.draft:
         options.append(joinedload(Draft.consulted_articles))
     if draft.state in (State.draft, State.published):
@@ -149,6 +160,12 @@ def article_sections(draft: Draft, can_edit_articles: bool):
     the per-article sections, the first text once the consultation has opened): the working draft before opening;
     the consulted text during and after the consultation, with the final text being prepared beside it
     for the agency's editors; the final text once published (the comparison shows what changed)."""
+    if not draft.is_document:
+        # A service, a process or an action: the sections its editors defined, if any (comments may be on the whole).
+        if draft.state == State.draft:
+            return [(_("Sections"), draft.articles, can_edit_articles, False)]
+        # Once opened, the sections as they were put to the public (comments point to them); no final text.
+        return [(_("Sections"), draft.consulted_articles, False, True)] if draft.consulted_articles else []
     if draft.state == State.draft:
         return [(_("Articles"), draft.articles, can_edit_articles, False)]
     if draft.state == State.published:
@@ -213,7 +230,8 @@ def original_file(context, request):
 
 
 def apply_draft_form(draft: Draft, appstruct, languages):
-    draft.document_type = DocumentType(appstruct["document_type"])
+    draft.subject = Subject(appstruct["subject"])
+    draft.document_type = DocumentType(appstruct["document_type"]) if draft.is_document else None
     draft.drafting_unit_id = appstruct["drafting_unit_id"]
     for language in languages:
         values = appstruct[language]
@@ -239,6 +257,9 @@ class DraftFormView(FormView):
 class DraftAddView(DraftFormView):
     buttons = (("add", _("Create the draft")),)
 
+    def appstruct(self):
+        return {"subject": Subject.document.value}
+
     def page(self, rendered_form, **extra):
         return super().page(rendered_form, title=_("New draft"), subtitle=self.context.name(self.request.locale_name))
 
@@ -251,12 +272,16 @@ class DraftAddView(DraftFormView):
         services.refresh_search_text(draft)
         request.dbsession.add(draft)
         request.dbsession.flush()
-        record(request, "draft.create", draft, draft=draft, after={"state": draft.state})
+        record(request, "draft.create", draft, draft=draft, after={"state": draft.state, "subject": draft.subject})
         return draft
 
     def save(self, appstruct):
         draft = self.create(appstruct)
-        flash(self.request, _("The draft is created. Add its articles, or import its text."))
+        if draft.is_document:
+            flash(self.request, _("The draft is created. Add its articles, or import its text."))
+        else:
+            flash(self.request, _("The consultation is created. Add the sections people may comment on one by one, "
+                                  "or none: then they comment on the whole."))
         return HTTPSeeOther(draft_url(self.request, draft))
 
 
@@ -267,7 +292,8 @@ class DraftEditView(DraftFormView):
 
     def appstruct(self):
         draft = self.context
-        values = {"document_type": draft.document_type.value, "drafting_unit_id": draft.drafting_unit_id}
+        values = {"subject": draft.subject.value, "drafting_unit_id": draft.drafting_unit_id,
+                  "document_type": draft.document_type.value if draft.document_type else colander.null}
         for language in self.languages:
             text = draft.texts.get(language)
             values[language] = {"title": text.title, "summary": text.summary, "call": text.call} if text else {}
@@ -305,6 +331,13 @@ class ArticleFormView(FormView):
     def page(self, rendered_form, **extra):
         return super().page(rendered_form, title=self.title, draft=self.draft)
 
+    @property
+    def title(self):
+        return self.titles[0 if self.draft.is_document else 1]
+
+    def part(self, message_of_document, message_of_section):
+        return message_of_document if self.draft.is_document else message_of_section
+
     def finish(self, message, action):
         services.record_change(self.request, self.draft, action, article=self.number)
         flash(self.request, message)
@@ -314,8 +347,11 @@ class ArticleFormView(FormView):
 @view_config(context=ArticleContainer, name="add", renderer="consultations/form.jinja2",
              permission=Permissions.ArticleEdit)
 class ArticleAddView(ArticleFormView):
-    title = _("New article")
-    buttons = (("add", _("Add the article")),)
+    titles = (_("New article"), _("New section"))
+
+    @property
+    def buttons(self):
+        return (("add", self.part(_("Add the article"), _("Add the section"))),)
 
     def appstruct(self):
         numbers = [int(a.number) for a in self.draft.articles if a.number.isdigit()]
@@ -329,7 +365,7 @@ class ArticleAddView(ArticleFormView):
             text=appstruct["text"], notes=split_notes(appstruct["notes"]),
             position=max((a.position for a in articles), default=0) + 1,
         ))
-        return self.finish(_("The article is added."), "article.add")
+        return self.finish(self.part(_("The article is added."), _("The section is added.")), "article.add")
 
 
 @view_config(context=Article, request_method="GET", permission=Permissions.DraftView)
@@ -343,7 +379,7 @@ def article_address(context, request):
 
 @view_config(context=Article, name="edit", renderer="consultations/form.jinja2", permission=Permissions.ArticleEdit)
 class ArticleEditView(ArticleFormView):
-    title = _("Edit the article")
+    titles = (_("Edit the article"), _("Edit the section"))
 
     def appstruct(self):
         a = self.context
@@ -355,7 +391,7 @@ class ArticleEditView(ArticleFormView):
         self.number = article.number = appstruct["number"]
         article.chapter, article.heading, article.text = appstruct["chapter"], appstruct["heading"], appstruct["text"]
         article.notes = split_notes(appstruct["notes"])
-        return self.finish(_("The article is saved."), "article.edit")
+        return self.finish(self.part(_("The article is saved."), _("The section is saved.")), "article.edit")
 
 
 @view_config(context=Article, name="delete", request_method="POST", permission=Permissions.ArticleEdit)
@@ -363,7 +399,7 @@ def delete_article(context, request):
     draft = context.__parent__.__parent__
     draft.articles.remove(context)
     services.record_change(request, draft, "article.delete", article=context.number)
-    flash(request, _("The article is removed."))
+    flash(request, _("The article is removed.") if draft.is_document else _("The section is removed."))
     return HTTPSeeOther(draft_url(request, draft))
 
 
@@ -496,7 +532,11 @@ class OpenView(TransitionView):
     schema = OpenSchema
     done_message = _("The consultation is open.")
 
+    def appstruct(self):
+        return self.preview_params()
+
     def preview_params(self):
+        # Offered: from today, for the minimum a document needs (30 days), which is also the other subjects' default.
         today = workflow.local_date(self.request.now)
         days = self.request.registry.settings["eparticipation.min_consultation_days"]
         return {"start": today, "end": today + timedelta(days=days - 1)}  # the first and the last day count
@@ -530,3 +570,104 @@ class PublishView(TransitionView):
     transition_name = "publish"
     schema = PublishSchema
     done_message = _("The outcome is published.")
+
+
+# --- supporting documents -----------------------------------------------------------------------------
+
+
+def supporting_kind(request) -> SupportingKind:
+    kind = request.params.get("kind", "")
+    if kind not in SupportingKind.__members__:
+        raise HTTPNotFound()
+    return SupportingKind(kind)
+
+
+def supporting_of(draft: Draft, kind: SupportingKind) -> SupportingDocument | None:
+    return next((d for d in draft.supporting_documents if d.kind == kind), None)
+
+
+@view_config(context=Draft, name="supporting", renderer="consultations/supporting.jinja2",
+             permission=Permissions.DraftEdit, request_method="GET")
+def supporting_documents(context, request):
+    """The editors' page of the draft's supporting documents: each kind, whether it is there, and whether the
+    site requires it before the consultation opens."""
+    required = request.registry.settings["eparticipation.consultations.required_supporting_documents"]
+    return {"draft": context, "kinds": list(SupportingKind), "documents": {d.kind: d for d in context.supporting_documents},
+            "required": required, **presentation(request)}
+
+
+@view_config(context=Draft, name="supporting-edit", renderer="consultations/form.jinja2",
+             permission=Permissions.DraftEdit)
+class SupportingDocumentView(FormView):
+    """Write a supporting document's titles and text, attach its file (checked as the original document is),
+    or both."""
+
+    formid = "supporting"
+
+    def schema(self):
+        schema = supporting_schema(self.request)
+        schema.validator = self.validate_text_or_file
+        return schema
+
+    @property
+    def kind(self):
+        return supporting_kind(self.request)
+
+    @property
+    def existing(self):
+        return supporting_of(self.context, self.kind)
+
+    def validate_text_or_file(self, form, value):
+        if not value["text"] and not value.get("file") and not (self.existing and self.existing.file_key):
+            raise colander.Invalid(form["text"], _("Write the text or choose a file."))
+
+    def page(self, rendered_form, **extra):
+        return super().page(rendered_form, title=SUPPORTING_LABELS[self.kind], draft=self.context)
+
+    def appstruct(self):
+        document = self.existing
+        if document is None:
+            return {}
+        return {"title_fa": document.title_fa, "title_en": document.title_en, "text": document.text}
+
+    def save(self, appstruct):
+        draft, document = self.context, self.existing
+        if document is None:
+            document = SupportingDocument(kind=self.kind)
+            draft.supporting_documents.append(document)
+        document.title_fa, document.title_en, document.text = appstruct["title_fa"], appstruct["title_en"], appstruct["text"]
+        upload = appstruct.get("file")
+        if upload:
+            document.file_key = self.request.files.save(upload["data"])
+            document.file_type = sniff(upload["data"])
+            document.file_name = (upload.get("filename") or "")[:255]
+            document.file_size = len(upload["data"])
+        document.updated_at = self.request.now
+        services.record_change(self.request, draft, "draft.supporting", kind=self.kind.value,
+                               file=document.file_name, size=document.file_size, text=len(document.text))
+        flash(self.request, _("The supporting document is saved."))
+        return HTTPSeeOther(draft_url(self.request, draft, "supporting"))
+
+
+@view_config(context=Draft, name="supporting-delete", request_method="POST", permission=Permissions.DraftEdit)
+def delete_supporting_document(context, request):
+    document = supporting_of(context, supporting_kind(request))
+    if document is None:
+        raise HTTPNotFound()
+    context.supporting_documents.remove(document)
+    services.record_change(request, context, "draft.supporting.delete", kind=document.kind.value)
+    flash(request, _("The supporting document is removed."))
+    return HTTPSeeOther(draft_url(request, context, "supporting"))
+
+
+@view_config(context=Draft, name="supporting-file", permission=Permissions.DraftView, request_method="GET")
+def supporting_file(context, request):
+    document = supporting_of(context, supporting_kind(request))
+    if document is None or not document.file_key:
+        raise HTTPNotFound()
+    response = request.response
+    response.body = request.files.read(document.file_key)
+    response.content_type = document.file_type
+    extension = EXTENSIONS.get(document.file_type, "")
+    response.content_disposition = f'attachment; filename="draft-{context.id}-{document.kind.value}{extension}"'
+    return response

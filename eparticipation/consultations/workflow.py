@@ -72,11 +72,34 @@ def required_languages_present(draft, request, **params):
 
 
 def has_articles(draft, request, **params):
+    """A draft document is consulted article by article; a service, a process or an action may have no sections
+    (comments are then on the whole)."""
+    if not draft.is_document:
+        return []
     return [] if draft.articles else [_("The draft has no articles yet.")]
 
 
+def supporting_documents_present(draft, request, **params):
+    """The supporting documents the site requires of a draft document before it opens, each one named."""
+    from eparticipation.consultations.models import SupportingKind
+    from eparticipation.consultations.schemas import SUPPORTING_LABELS
+
+    if not draft.is_document:
+        return []
+    present = {d.kind for d in draft.supporting_documents}
+    missing = [SupportingKind(kind) for kind in request.registry.settings[
+        "eparticipation.consultations.required_supporting_documents"] if SupportingKind(kind) not in present]
+    if not missing:
+        return []
+    names = ("، " if request.locale_name == "fa" else ", ").join(
+        request.localizer.translate(SUPPORTING_LABELS[kind]) for kind in missing)
+    return [_("Before it opens, the draft needs its supporting documents: ${missing}.", mapping={"missing": names})]
+
+
 def dates_allow_opening(draft, request, start: date, end: date, **params):
-    minimum = request.registry.settings["eparticipation.min_consultation_days"]
+    # The minimum length (30 days) is the law's for draft documents; a service, a process or an action lasts as
+    # long as its editors choose, at least one day.
+    minimum = request.registry.settings["eparticipation.min_consultation_days"] if draft.is_document else 1
     problems = []
     if start < local_date(request.now):
         problems.append(_("The consultation cannot start in the past."))
@@ -159,7 +182,8 @@ TRANSITIONS = {
     t.name: t
     for t in (
         Transition("open", State.draft, State.consultation, P.DraftOpen, _("Open the consultation"),
-                   guards=(required_languages_present, has_articles, dates_allow_opening, dates_within_reach)),
+                   guards=(required_languages_present, has_articles, supporting_documents_present, dates_allow_opening,
+                           dates_within_reach)),
         Transition("extend", State.consultation, State.consultation, P.DraftExtend, _("Extend the consultation"),
                    needs_reason=True, guards=(end_not_passed, end_moves_later, dates_within_reach)),
         Transition("withdraw", State.consultation, State.closed, P.DraftWithdraw, _("Withdraw the consultation"),

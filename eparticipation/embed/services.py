@@ -56,7 +56,8 @@ class Listed:
     id: int
     title: str
     title_language: str
-    document_type: str
+    document_type: str | None
+    subject: str
     closes_at: datetime
     days_left: int
 
@@ -109,7 +110,7 @@ def load_widget(dbsession, code: str, options: Options, now: datetime) -> Widget
         return None
     languages = sorted({options.language, "fa"})
     query = (
-        sa.select(Draft.id, Draft.document_type, Draft.opens_at, Draft.closes_at, DraftText.language, DraftText.title)
+        sa.select(Draft.id, Draft.document_type, Draft.subject, Draft.opens_at, Draft.closes_at, DraftText.language, DraftText.title)
         .join(DraftText, DraftText.draft_id == Draft.id)
         .where(Draft.agency_id == agency.id, Draft.state == State.consultation, Draft.closes_at > now,
                DraftText.language.in_(languages))
@@ -129,7 +130,7 @@ def load_widget(dbsession, code: str, options: Options, now: datetime) -> Widget
             titles[row.id] = (row.title, row.language)
     listed = tuple(
         Listed(id=draft.id, title=titles.get(draft.id, ("", "fa"))[0], title_language=titles.get(draft.id, ("", "fa"))[1],
-               document_type=draft.document_type, closes_at=draft.closes_at, days_left=days_left(draft.closes_at, now))
+               document_type=draft.document_type, subject=draft.subject, closes_at=draft.closes_at, days_left=days_left(draft.closes_at, now))
         for draft in drafts.values()
     )
     return Widget(agency_id=agency.id, code=agency.code, name_fa=agency.name_fa, name_en=agency.name_en,

@@ -19,7 +19,7 @@ from pyramid.view import view_config
 from eparticipation.agencies.models import Agency
 from eparticipation.audit import record
 from eparticipation.consultations import draft_url
-from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS, SUBJECT_LABELS
 from eparticipation.embed.models import EmbedSettings
 from eparticipation.embed.origins import parse_origins
 from eparticipation.embed.resources import EmbedPage
@@ -73,6 +73,7 @@ def render_widget(request, widget, options: Options) -> Page:
         "agency_name": widget.name(language),
         "direction": text_direction(language),
         "document_type_labels": DOCUMENT_TYPE_LABELS,
+        "subject_labels": SUBJECT_LABELS,
         "consultation_url": lambda listed, anchor=None: draft_url(request, listed, anchor=anchor,
                                                                    query={"_LOCALE_": language}),
         "listing_url": request.resource_url(request.root, "consultations", "",

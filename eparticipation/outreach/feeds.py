@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from eparticipation.consultations import draft_url
-from eparticipation.consultations.models import DocumentType, Draft, State
-from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.models import DocumentType, Draft, State, Subject
+from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS, SUBJECT_LABELS, kind_label
 from eparticipation.i18n import DISPLAY_TIMEZONE, _, format_date, reader_in, translate
 
 FEED_LANGUAGES = ("fa", "en")
@@ -103,6 +103,12 @@ def feed_document_type(request) -> DocumentType | None:
     return DocumentType(value) if value in DocumentType.__members__ else None
 
 
+def feed_subject(request) -> Subject | None:
+    """?subject=service (document, process, action): the feed of one subject's consultations."""
+    value = request.params.get("subject", "")
+    return Subject(value) if value in Subject.__members__ else None
+
+
 def public_drafts(request, kind: str, agency=None, document_type=None, limit=None) -> list[Draft]:
     """The drafts of one feed, in one statement: opened ones only (their page is public), with agency and texts."""
     now = request.now
@@ -117,6 +123,9 @@ def public_drafts(request, kind: str, agency=None, document_type=None, limit=Non
         query = query.where(Draft.agency_id == agency.id)
     if document_type is not None:
         query = query.where(Draft.document_type == document_type)
+    subject = feed_subject(request)
+    if subject is not None:
+        query = query.where(Draft.subject == subject)
     if kind == "opened":
         query = query.order_by(Draft.opens_at.desc(), Draft.id.desc())
     elif kind == "closing":
@@ -152,7 +161,8 @@ def entry_details(reader, draft) -> list[tuple[str, str]]:
     language = reader.locale_name
     details = [
         (translate(reader, _("Agency")), draft.agency.name(language)),
-        (translate(reader, _("Document type")), translate(reader, DOCUMENT_TYPE_LABELS[draft.document_type])),
+        (translate(reader, _("Document type") if draft.document_type else _("Subject")),
+         translate(reader, kind_label(draft))),
         (translate(reader, _("Open from")), format_date(first_day(draft), language)),
         (translate(reader, _("Open until")), format_date(draft.last_day(), language)),
     ]
@@ -176,6 +186,9 @@ def atom_feed(request, kind: str, agency=None, document_type=None) -> bytes:
         title = translate(reader, _(feed_kind.agency_title, mapping={"agency": agency.name(language)}))
     if document_type is not None:
         title = f"{title} — {translate(reader, DOCUMENT_TYPE_LABELS[document_type])}"
+    subject = feed_subject(request)
+    if subject is not None:
+        title = f"{title} — {translate(reader, SUBJECT_LABELS[subject])}"
     self_url = canonical_address(request, language, document_type)
     feed = FeedGenerator()
     feed.id(self_url)
@@ -205,8 +218,8 @@ def atom_feed(request, kind: str, agency=None, document_type=None) -> bytes:
         direction = "rtl" if language == "fa" else "ltr"
         content = Markup('<div dir="{}"><p>{}</p><dl>{}</dl></div>').format(direction, summary, details)
         entry.content(str(content), type="html")
-        entry.category(term=draft.document_type.value,
-                       label=translate(reader, DOCUMENT_TYPE_LABELS[draft.document_type]))
+        entry.category(term=draft.document_type.value if draft.document_type else draft.subject.value,
+                       label=translate(reader, kind_label(draft)))
         entry.author({"name": draft.agency.name(language)})
     return feed.atom_str(pretty=False)
 
@@ -218,6 +231,8 @@ def canonical_address(request, language: str, document_type) -> str:
         query["lang"] = language
     if document_type is not None:
         query["type"] = document_type.value
+    if feed_subject(request) is not None:
+        query["subject"] = feed_subject(request).value
     return request.path_url + (f"?{urlencode(query)}" if query else "")
 
 
@@ -228,6 +243,8 @@ def listing_address(request, agency, document_type, language) -> str:
         query["agency"] = agency.code
     if document_type is not None:
         query["type"] = document_type.value
+    if feed_subject(request) is not None:
+        query["subject"] = feed_subject(request).value
     if language != "fa":
         query["_LOCALE_"] = language
     return request.resource_url(request.root, "consultations", "", query=query or None)
@@ -286,7 +303,8 @@ def calendar(request, agency=None, document_type=None) -> bytes:
 def feed_cache_key(request, name: str, agency_code=None) -> tuple:
     """What a feed depends on besides the drafts: which, in which language and for which type, at which address."""
     return (name, agency_code, feed_language(request),
-            request.params.get("type", "") if feed_document_type(request) else "", request.host_url, request.path)
+            request.params.get("type", "") if feed_document_type(request) else "",
+            request.params.get("subject", "") if feed_subject(request) else "", request.host_url, request.path)
 
 
 def built(body: bytes, content_type: str) -> BuiltFeed:

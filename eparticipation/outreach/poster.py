@@ -4,7 +4,7 @@ English, the agency, the dates in the Jalali and the Gregorian calendar, and a Q
 from pyramid.renderers import render
 
 from eparticipation.consultations import draft_url
-from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.schemas import kind_label
 from eparticipation.i18n import _, format_date, reader_in, translate
 
 
@@ -23,7 +23,7 @@ def poster_values(request, draft) -> dict:
             "heading": translate(reader, _("Public consultation")),
             "title": text.title if text is not None and text.language == language else "",
             "agency": draft.agency.name(language),
-            "type": translate(reader, DOCUMENT_TYPE_LABELS[draft.document_type]),
+            "type": translate(reader, kind_label(draft)),
             "period": translate(reader, _("Open from ${start} to ${end}", mapping={
                 "start": format_date(draft.opens_at, language), "end": format_date(draft.last_day(), language)})),
             "invitation": translate(reader, _("Read the draft and give your opinion:")),

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from persiantools.jdatetime import JalaliDate
 
 from eparticipation.agencies.models import Agency
-from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, State
+from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, State, Subject
 from eparticipation.db import UTCDateTime
 from eparticipation.feedback.models import Service, ServiceRating
 from eparticipation.i18n import DISPLAY_TIMEZONE
@@ -172,7 +172,9 @@ def consultation_facts(dialect: str, periods, settings):
     is_published = held.c.state == State.published
     return (sa.select(
         held.c.draft_id, held.c.agency_id, held.c.period, held.c.document_type, held.c.subject,
-        flag(days_between(dialect, held.c.opens_at, held.c.closes_at) > minimum - 1).label("min_days"),
+        # The minimum is the directive's for draft documents; a service, process or action may run a day.
+        flag(days_between(dialect, held.c.opens_at, held.c.closes_at)
+             > sa.case((held.c.subject == Subject.document, minimum - 1), else_=0)).label("min_days"),
         flag(complete.c.draft_id.is_not(None)).label("languages"),
         flag(held.c.state.in_(CLOSED_STATES)).label("closed"),
         flag(is_published).label("published"),
@@ -229,7 +231,8 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
                                         .group_by(*keys, facts.c.document_type, facts.c.subject)):
             figures = row(*key_of(result))
             for counts, name in ((figures.by_type, result.document_type), (figures.by_subject, result.subject)):
-                counts[str(name)] = counts.get(str(name), 0) + result.held
+                if name is not None:  # only documents have a type
+                    counts[str(name)] = counts.get(str(name), 0) + result.held
         for result in dbsession.execute(median(dialect, facts.c.publish_days, keys, facts)):
             row(*key_of(result)).values["publish_days_median"] = float(result.median)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from eparticipation.accounts.schemas import ROLE_LABELS
 from eparticipation.agencies.schemas import UNIT_KIND_LABELS
-from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS, SUBJECT_LABELS
 from eparticipation.consultations.views import STATE_LABELS
 from eparticipation.i18n import DISPLAY_TIMEZONE, _, format_date, format_datetime, localize_digits, translate
 from eparticipation.messaging.views import STATUS_LABELS as MESSAGE_STATUS_LABELS
@@ -66,6 +66,7 @@ FIELD_LABELS = {
     "name_en": _("Name in English"),
     "kind": _("Kind"),
     "document_type": _("Document type"),
+    "subject": _("Subject"),
     "kept": _("Kept"),
     "id": _("Number"),
     "pushes": _("Pushes"),
@@ -80,6 +81,7 @@ VALUE_LABELS = {
     "role": ROLE_LABELS,
     "kind": UNIT_KIND_LABELS,
     "document_type": DOCUMENT_TYPE_LABELS,
+    "subject": SUBJECT_LABELS,
 }
 STATUS_BY_OBJECT = {"Report": REPORT_STATUS_LABELS, "OutboxMessage": MESSAGE_STATUS_LABELS}
 STATE_BY_OBJECT = {"Draft": STATE_LABELS, "Comment": COMMENT_STATE_LABELS}

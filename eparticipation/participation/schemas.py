@@ -4,7 +4,7 @@ import colander
 import deform
 
 from eparticipation.forms import CSRFSchema, length, optional_name, optional_text, strip_text
-from eparticipation.i18n import _, localize_digits
+from eparticipation.i18n import _
 from eparticipation.participation.models import (
     COMMENT_MAX,
     COMMENT_MIN,
@@ -51,10 +51,11 @@ def body_node(title=_("Your comment")):
 @colander.deferred
 def article_widget(node, kw):
     request, draft = kw["request"], kw["context"].draft
-    translate = request.localizer.translate
-    choices = [("", translate(_("The whole draft")))]
+    from eparticipation.consultations.naming import part_name, whole_name
+
+    choices = [("", whole_name(request, draft))]
     for article in draft.consulted_articles:
-        label = translate(_("Article ${number}", mapping={"number": localize_digits(article.number, request.locale_name)}))
+        label = part_name(request, draft, article.number)
         choices.append((article.number, f"{label} – {article.heading}" if article.heading else label))
     return deform.widget.SelectWidget(values=choices)
 

@@ -45,6 +45,7 @@ from eparticipation.consultations.models import (
     Draft,
     DraftText,
     State,
+    Subject,
 )
 from eparticipation.db import get_tm_session, utcnow
 from eparticipation.embed.models import EmbedSettings
@@ -170,8 +171,8 @@ class Publish:
 @dataclass(frozen=True)
 class DemoDraft:
     agency: str
-    document_type: DocumentType
-    source: str  # the Persian text, in data/demo/
+    document_type: DocumentType | None  # None: a service, a process or an action (`subject`)
+    source: str | None  # the Persian text, in data/demo/ (its sections, for another subject); None: no sections
     fa: tuple[str, str, str]  # title, summary, call
     en: tuple[str, str, str]
     created_days_ago: int
@@ -179,6 +180,7 @@ class DemoDraft:
     edited_days_ago: int | None = None  # the last edit of a draft that is still a draft
     en_call_source: str | None = None  # data/demo/ file: its first line is a heading, the rest the summary
     participation: str | None = None  # data/demo/ file: the comments and votes it received (see below)
+    subject: Subject = Subject.document
 
 
 CERTIFICATES_BYLAW = DemoDraft(
@@ -451,6 +453,64 @@ DEMO_DRAFTS = [
         ),
         participation="directive-tax-e-appeals.participation.txt",
     ),
+    # Consultations on a service (open for 10 days), a process (closed; comments on the whole, no sections) and
+    # an action already in force (published).
+    DemoDraft(
+        "tax", None, "service-einvoice-portal.fa.txt", subject=Subject.service,
+        fa=(
+            "نظرخواهی درباره سامانه مؤدیان و صورتحساب الکترونیکی",
+            "ورود، صدور و تأیید صورتحساب الکترونیکی و پشتیبانی سامانه مؤدیان: کدام بخش کار شما را کند می‌کند؟",
+            "سازمان امور مالیاتی کشور از مؤدیان، حسابداران و شرکت‌های نرم‌افزاری دعوت می‌کند درباره هر بخش از "
+            "این خدمت یا کل آن نظر دهند. مهلت این نظرخواهی ده روز است.",
+        ),
+        en=(
+            "Consultation on the taxpayers' portal and e-invoices",
+            "Signing in, issuing and confirming e-invoices, and the portal's support: which part slows your work?",
+            "The Iranian National Tax Administration invites taxpayers, accountants and software companies to "
+            "comment on each part of this service or on the whole. The consultation lasts ten days.",
+        ),
+        created_days_ago=8,
+        story=(Open(4, "10:00", days=10),),
+        participation="service-einvoice-portal.participation.txt",
+    ),
+    DemoDraft(
+        "customs", None, None, subject=Subject.process,
+        fa=(
+            "نظرخواهی درباره فرایند ترخیص کالا از گمرک",
+            "از اظهار کالا تا ارزیابی و پرداخت حقوق ورودی و خروج کالا از گمرک: تجربه شما از این فرایند چیست؟",
+            "گمرک جمهوری اسلامی ایران از واردکنندگان، صادرکنندگان و کارگزاران گمرکی دعوت می‌کند تجربه و "
+            "پیشنهاد خود را درباره فرایند ترخیص ثبت کنند.",
+        ),
+        en=(
+            "Consultation on the customs clearance process",
+            "From the declaration to the inspection, the payment of duties and the release of the goods: how has "
+            "the process worked for you?",
+            "The Customs Administration invites importers, exporters and customs brokers to tell it how the "
+            "clearance process works for them and how it could be improved.",
+        ),
+        created_days_ago=50,
+        story=(Open(40, "09:00", days=21), CloseByClock()),
+        participation="process-customs-clearance.participation.txt",
+    ),
+    DemoDraft(
+        "mefa", None, "action-digital-receipts.fa.txt", subject=Subject.action,
+        fa=(
+            "نظرخواهی درباره برنامه رسید الکترونیکی در دستگاه‌های وزارت",
+            "برنامه‌ای که از آغاز سال اجرا می‌شود: رسید الکترونیکی با کد رهگیری به جای رسید کاغذی.",
+            "وزارت امور اقتصادی و دارایی از شهروندان دعوت می‌کند درباره اجرای این برنامه نظر دهند تا در ادامه "
+            "اجرا اصلاح شود.",
+        ),
+        en=(
+            "Consultation on the digital receipts programme of the ministry's agencies",
+            "A programme in force since the start of the year: electronic receipts with a tracking code instead "
+            "of paper receipts.",
+            "The Ministry of Economic Affairs and Finance invites citizens to comment on how this programme is "
+            "carried out, so that it can be improved as it goes on.",
+        ),
+        created_days_ago=75,
+        story=(Open(70, "11:00", days=14), CloseByClock(), Publish(40, "12:30")),
+        participation="action-digital-receipts.participation.txt",
+    ),
 ]
 
 
@@ -570,8 +630,8 @@ def revise(draft: Draft, change: Revise):
 
 
 def write_draft(dbsession, spec: DemoDraft, agency: Agency, editor: User, created: datetime) -> Draft:
-    result = importer.parse_text(demo_text(spec.source))
-    if result.problems or not result.articles:
+    result = importer.parse_text(demo_text(spec.source)) if spec.source else importer.parse_text("")
+    if spec.source and (result.problems or not result.articles):
         raise RuntimeError(f"demo: {spec.source} does not import cleanly: {result.problems}")
     fa_title, fa_summary, fa_call = spec.fa
     en_title, en_summary, en_call = spec.en
@@ -582,6 +642,7 @@ def write_draft(dbsession, spec: DemoDraft, agency: Agency, editor: User, create
         agency_id=agency.id,
         drafting_unit_id=next(unit.id for unit in agency.units if unit.kind == UnitKind.drafting),
         document_type=spec.document_type,
+        subject=spec.subject,
         state=State.draft,
         created_by_id=editor.id,
         created_at=created,
@@ -620,7 +681,9 @@ def play(dbsession, registry, spec: DemoDraft, agency: Agency, users: dict[str, 
         with request_at(registry, dbsession, at, user) as request:
             if isinstance(step, Open):
                 start = workflow.local_date(request.now)
-                last_day = start + timedelta(days=max(step.days, min_days) - 1)  # the first day is one of them
+                # A document lasts at least the minimum; another subject as long as its editors chose.
+                days = max(step.days, min_days) if draft.is_document else step.days
+                last_day = start + timedelta(days=days - 1)  # the first day is one of them
                 transition(draft, request, "open", start=start, end=last_day)
             elif isinstance(step, Extend):
                 transition(draft, request, "extend", end=draft.last_day() + timedelta(days=step.days),
@@ -1424,7 +1487,8 @@ def main(argv=None):
         with transaction.manager:
             added, counts = load_demo(get_tm_session(registry["dbsession_factory"], transaction.manager), registry)
             for draft in added:
-                print(f"Demo draft {draft.id}: {draft.agency.code} {draft.document_type.value} ({draft.state.value}) "
+                print(f"Demo draft {draft.id}: {draft.agency.code} "
+                      f"{(draft.document_type or draft.subject).value} ({draft.state.value}) "
                       f"{draft.texts['en'].title}")
     if counts:
         added_participation = ", ".join(f"{counts[what]} {what.removesuffix('s') if counts[what] == 1 else what}"

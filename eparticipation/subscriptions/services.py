@@ -22,7 +22,7 @@ from eparticipation import i18n
 from eparticipation.accounts.models import User
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import Draft, DocumentType, State
-from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS, kind_label
 from eparticipation.db import UTCDateTime, dialect_insert
 from eparticipation.i18n import _
 from eparticipation.messaging.models import Channel, InboxMessage, MessengerLink, OutboxMessage, OutboxStatus
@@ -77,7 +77,9 @@ def type_target(document_type: DocumentType) -> Target:
 
 def targets_of(draft: Draft) -> list[str]:
     """The targets whose followers hear of `draft`."""
-    return [SITE, f"agency:{draft.agency_id}", f"type:{draft.document_type.value}"]
+    # A service, a process or an action has no document type: its subscribers are the site's and the agency's.
+    targets = [SITE, f"agency:{draft.agency_id}"]
+    return targets + [f"type:{draft.document_type.value}"] if draft.document_type else targets
 
 
 def parse_target(dbsession, kind: str | None, value: str | None) -> Target | None:
@@ -357,7 +359,7 @@ def texts(registry, draft: Draft, event: FanoutEvent) -> dict[str, tuple[str, st
     for language in i18n.available_languages(registry):
         text = draft.text(language)
         mapping = {"title": text.title if text else "", "agency": draft.agency.name(language),
-                   "type": DOCUMENT_TYPE_LABELS[draft.document_type], "date": draft.last_day() or date.min}
+                   "type": kind_label(draft), "date": draft.last_day() or date.min}
         words = [translate_for(registry, language, TranslationString(m, mapping=mapping)) for m in (subject, body)]
         unsubscribe_line = translate_for(registry, language, UNSUBSCRIBE_LINE)
         result[language] = (words[0], f"{words[1]}\n\n{unsubscribe_line}\n")

@@ -37,6 +37,7 @@ from persiantools.jdatetime import JalaliDate
 
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.schemas import DOCUMENT_TYPE_LABELS
+from eparticipation.consultations.models import Subject
 from eparticipation.i18n import DISPLAY_TIMEZONE, localizer_for
 from eparticipation.participation.models import Comment
 from eparticipation.participation.states import CommentState
@@ -79,7 +80,10 @@ def texts(draft, attribute: str) -> dict:
             for language in LANGUAGES}
 
 
-def document_type(registry, draft) -> dict:
+def document_type(registry, draft) -> dict | None:
+    """A draft document's type; None for a service, a process or an action (its subject says what it is)."""
+    if draft.document_type is None:
+        return None
     label = DOCUMENT_TYPE_LABELS[draft.document_type]
     return {"code": draft.document_type.value,
             **{language: localizer_for(registry, language).translate(label) for language in LANGUAGES}}
@@ -125,6 +129,7 @@ def build_payload(request, draft, event, key: str, site_url: str = "") -> dict:
             "url": draft_url(request, draft),
             "state": draft.state.value,
             "documentType": document_type(request.registry, draft),
+            "subject": draft.subject.value,
             "title": texts(draft, "title"),
             "summary": texts(draft, "summary"),
             "agency": {"code": agency.code, "name": {"fa": agency.name_fa, "en": agency.name_en}},
@@ -198,15 +203,17 @@ SCHEMA = {
         },
         "consultation": {
             "type": "object",
-            "required": ["id", "url", "state", "documentType", "title", "summary", "agency", "commentStartDate",
+            "required": ["id", "url", "state", "documentType", "subject", "title", "summary", "agency", "commentStartDate",
                          "commentEndDate", "closedAt", "publishedAt"],
             "additionalProperties": False,
             "properties": {
                 "id": {"type": "integer", "minimum": 1},
                 "url": _URL,
                 "state": {"enum": ["consultation", "closed", "published"]},
+                "subject": {"enum": [s.value for s in Subject],
+                            "description": "what is put to the public: a draft document, a service, a process or an action"},
                 "documentType": {
-                    "type": "object",
+                    "type": ["object", "null"],
                     "required": ["code", "fa", "en"],
                     "additionalProperties": False,
                     "properties": {"code": {"enum": [t.value for t in DOCUMENT_TYPE_LABELS]},
