@@ -106,6 +106,8 @@ def includeme(config):
     config.include(".syndication")
     # The open-data API: read-only JSON of what the public pages show, described by OpenAPI.
     config.include(".api")
+    # Points for participation, levels and badges, the opt-in leaderboards and the agencies' thanks (I1, I3).
+    config.include(".incentives")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -32,6 +32,9 @@ class Permissions(StrEnum):
     DraftView = "draft:view"  # read a draft, its articles and files
     DraftWithdraw = "draft:withdraw"  # end a consultation early, with a reason (W3)
     EmbedManage = "embed:manage"  # the agency's widget for its portal: the snippet, the origins that may frame it
+    PointsReview = "points:review"  # the accounts whose points came mostly from hidden or campaign comments (editors)
+    PointsSelf = "points:self"  # one's own points, level and badges, and the choice to appear on the leaderboards
+    PointsThank = "points:thank"  # choose and publish the agency's thank-you list (its editors and coordinators)
     ReportEdit = "report:edit"  # rebuild the report, curate its themes, write its summary, finalise it (editors)
     ReportView = "report:view"  # the consultation's report and its downloads (public once published)
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "eparticipation"
 
 # Lowest first (eparticipation/__init__.py includes them in this order).
 DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "participation", "surveys", "feedback",
-           "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api"]
+           "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api",
+           "incentives"]
 # Above every domain: no domain imports them.
 APPLICATION = ["site", "admin", "oversight", "scripts"]
 
