@@ -402,3 +402,30 @@ def test_query_counts_of_the_leaderboard_and_me_points(testapp, dbsession, draft
                       draft)
     dbsession.flush()
     assert (counted(app, "/me/points"), counted(app, "/leaderboard/")) == few
+
+
+def test_recomputing_from_the_acts_finds_and_corrects_differences(testapp, dbsession, draft, people):
+    from eparticipation.incentives.services import Due, append, rebuild_totals, repair, totals_differences
+
+    rules = rules_of(testapp.app.registry)
+    comment = make_comment(dbsession, draft, people["citizen"], body="نظری که دستکاری می‌شود")
+    comment_added(testapp.app, dbsession, comment, draft)
+    # Points written by hand, as a bug or a tampering would: the acts do not give them.
+    append(dbsession, people["citizen"].id, draft.agency_id, draft.id,
+           [(Due("comment", comment.id, 50, 5, "earned", NOW), 50, "earned")], NOW)
+    # A vote whose points were never written.
+    from eparticipation.participation.models import Vote, VoteChoice
+    dbsession.add(Vote(draft_id=draft.id, user_id=people["other"].id, choice=VoteChoice.support, cast_at=NOW,
+                       updated_at=NOW))
+    dbsession.flush()
+    found = differences(dbsession, rules)
+    assert {(d.user_id, d.act, d.booked, d.due) for d in found} == {
+        (people["citizen"].id, "comment", 55, 5), (people["other"].id, "vote", 0, 1)}
+    repair(SimpleNamespace(dbsession=dbsession, now=NOW), found)
+    assert differences(dbsession, rules) == []
+    assert ledger(dbsession, people["citizen"])[-1] == ("comment", -50, "corrected")
+    assert total(dbsession, people["citizen"]) == 5 and total(dbsession, people["other"]) == 1
+    dbsession.execute(sa.update(PointsTotal).values(points=999))
+    assert totals_differences(dbsession) > 0
+    rebuild_totals(dbsession)
+    assert totals_differences(dbsession) == 0 and total(dbsession, people["citizen"]) == 5
