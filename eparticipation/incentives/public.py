@@ -54,10 +54,11 @@ def board(dbsession, period: str, scope: int = SITE_SCOPE, size: int = 50) -> li
         .join(PublicProfile, PublicProfile.user_id == PointsTotal.user_id)
         .join(User, User.id == PointsTotal.user_id)
         .where(PointsTotal.period == period, PointsTotal.scope == scope, PointsTotal.points > 0, User.is_active)
-        .order_by(PointsTotal.points.desc(), PublicProfile.public_name, PointsTotal.user_id)
+        # The board index's own order (read backwards, stopping at the limit); equal points by name below.
+        .order_by(PointsTotal.points.desc(), PointsTotal.user_id.desc())
         .limit(size)
     ).all()
-    return ranked(rows)
+    return ranked(sorted(rows, key=lambda row: (-row[2], row[1], row[0])))
 
 
 def accepted_comments():
