@@ -57,10 +57,10 @@ ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT SELECT, INSERT
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT USAGE ON SEQUENCES TO :"app";
 REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM :"app";
 
--- The audit log and its checkpoints are append-only: the application reads them and adds to them. (Their
--- triggers refuse UPDATE and DELETE to everyone; only an owner could switch them off.)
+-- The audit log, its checkpoints and the points ledger are append-only: the application reads them and adds to
+-- them. (Their triggers refuse UPDATE and DELETE to everyone; only an owner could switch them off.)
 SELECT format('REVOKE UPDATE, DELETE, TRUNCATE ON public.%I FROM %I', tablename, :'app') FROM pg_tables
- WHERE schemaname = 'public' AND tablename IN ('audit_log', 'audit_checkpoints') \gexec
+ WHERE schemaname = 'public' AND tablename IN ('audit_log', 'audit_checkpoints', 'points_ledger') \gexec
 -- The migrations' bookkeeping is the owner's; the application only reads it (is the schema at head?).
 SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.%I FROM %I', tablename, :'app') FROM pg_tables
  WHERE schemaname = 'public' AND tablename = 'alembic_version' \gexec

@@ -110,6 +110,8 @@ def includeme(config):
     config.include(".api")
     # Certificates of participation: signed PDFs and Open Badges credentials, checked by their code.
     config.include(".certificates")
+    # Points for participation, levels and badges, the opt-in leaderboards and the agencies' thanks (I1, I3).
+    config.include(".incentives")
     # The pages that belong to no domain: the home and error pages, the administration, the auditors' pages.
     config.include(".site")
     config.include(".admin")

@@ -22,6 +22,14 @@ from eparticipation.consultations.models import (  # noqa: F401
 from eparticipation.db import Base  # noqa: F401
 from eparticipation.embed.models import EmbedSettings  # noqa: F401
 from eparticipation.feedback.models import Service, ServiceRating  # noqa: F401
+from eparticipation.incentives.models import (  # noqa: F401
+    Badge,
+    LedgerEntry,
+    PointsTotal,
+    PublicProfile,
+    ThankYouList,
+    ThankYouName,
+)
 from eparticipation.messaging.models import (  # noqa: F401
     InboxMessage,
     MessengerLink,

@@ -41,6 +41,9 @@ class Permissions(StrEnum):
     PlanFollow = "plan:follow"  # follow a published plan entry, to be told when its draft opens (signed in)
     PlanModerate = "plan:moderate"  # hide a comment on a plan entry with a reason (the agency's editors, coordinators)
     PlanView = "plan:view"  # read a plan entry (everyone once published; the agency's staff and auditors before)
+    PointsReview = "points:review"  # the accounts whose points came mostly from hidden or campaign comments (editors)
+    PointsSelf = "points:self"  # one's own points, level and badges, and the choice to appear on the leaderboards
+    PointsThank = "points:thank"  # choose and publish the agency's thank-you list (its editors and coordinators)
     ReportEdit = "report:edit"  # rebuild the report, curate its themes, write its summary, finalise it (editors)
     ReportView = "report:view"  # the consultation's report and its downloads (public once published)
     ResponseHistory = "response:history"  # the responses' work page and every revision (agency staff, auditors)

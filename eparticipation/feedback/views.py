@@ -16,6 +16,7 @@ from pyramid.view import view_config
 from eparticipation import ratelimits
 from eparticipation.audit import record
 from eparticipation.decisions import DECISION_LABELS
+from eparticipation.feedback.events import ServiceRated
 from eparticipation.feedback.models import (
     Service,
     ServiceAnswer,
@@ -166,15 +167,17 @@ class ServicePage(FormView):
             # The form again, as it was filled in, with the reason and when to come back.
             ratelimits.retry_after(request.response, refused.retry_after)
             return self.page(self.form().render(appstruct), error=refused.message)
-        request.dbsession.add(ServiceRating(
+        rating = ServiceRating(
             service_id=self.context.id,
             user_id=request.identity.id,
             score=appstruct["score"],
             comment=appstruct["comment"] or None,
             period=rating_period(request.now),
             rated_at=request.now,
-        ))
+        )
+        request.dbsession.add(rating)
         request.dbsession.flush()
+        request.registry.notify(ServiceRated(request, rating, self.context))
         flash(request, _("Thank you: your rating is recorded. You can rate this service again from ${date}.",
                          mapping={"date": format_date(next_rating_day(request.now), request.locale_name)}), "success")
         return HTTPSeeOther(service_url(request, self.context))

@@ -15,6 +15,7 @@ from eparticipation.audit import record
 from eparticipation.consultations.models import ConsultedArticle, Draft
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
+from eparticipation.participation.events import CommentChanged, VoteCast
 from eparticipation.participation.models import (
     Comment,
     CommentReport,
@@ -124,8 +125,10 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     )
     if inserted is None:
         raise AlreadySent(own_comment_with(dbsession, draft, user, print_))
+    comment = dbsession.get(Comment, inserted)
+    request.registry.notify(CommentChanged(request, comment, draft, "added"))
     participation_changed(dbsession, draft.id)
-    return dbsession.get(Comment, inserted)
+    return comment
 
 
 def own_comment_with(dbsession, draft: Draft, user, print_: str) -> int | None:
@@ -145,7 +148,9 @@ def edit_comment(request, comment: Comment, draft: Draft, body: str):
     if same is not None and same != comment.id:
         raise Refused(_("You have already sent this comment on this draft."))
     comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
+    previous = comment.fingerprint
     comment.body, comment.fingerprint, comment.updated_at = body, print_, request.now
+    request.registry.notify(CommentChanged(request, comment, draft, "edited", previous_fingerprint=previous))
     participation_changed(request.dbsession, draft.id)
 
 
@@ -156,6 +161,7 @@ def withdraw_comment(request, comment: Comment, draft: Draft):
     before = comment.state
     comment.state, comment.updated_at = CommentState.withdrawn, request.now
     record(request, "comment.withdraw", comment, draft=draft, before={"state": before}, after={"state": comment.state})
+    request.registry.notify(CommentChanged(request, comment, draft, "withdrawn"))
     participation_changed(request.dbsession, draft.id)
 
 
@@ -215,6 +221,7 @@ def hide_comment(request, comment: Comment, draft: Draft, category: HidingReason
                                         actor_id=request.identity.id, at=request.now))
     record(request, "comment.hide", comment, draft=draft, before={"state": before},
            after={"state": comment.state, "category": category, "reason": reason})
+    request.registry.notify(CommentChanged(request, comment, draft, "hidden"))
     participation_changed(request.dbsession, comment.draft_id)
 
 
@@ -227,6 +234,7 @@ def restore_comment(request, comment: Comment, draft: Draft):
     request.dbsession.add(ModerationAct(comment_id=comment.id, action="restore", actor_id=request.identity.id,
                                         at=request.now))
     record(request, "comment.restore", comment, draft=draft, before=before, after={"state": comment.state})
+    request.registry.notify(CommentChanged(request, comment, draft, "restored"))
     participation_changed(request.dbsession, comment.draft_id)
 
 
@@ -242,6 +250,7 @@ def cast_vote(request, draft: Draft, choice: VoteChoice):
             index_elements=["draft_id", "user_id"], set_={"choice": insert.excluded.choice, "updated_at": request.now}
         )
     )
+    request.registry.notify(VoteCast(request, draft))
     participation_changed(request.dbsession, draft.id)
 
 

@@ -11,6 +11,7 @@ from eparticipation.db import dialect_insert
 from eparticipation.i18n import _
 from eparticipation.participation.services import participation_changed
 from eparticipation.permissions import Permissions
+from eparticipation.surveys.events import SurveyAnswered
 from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
 
 
@@ -41,6 +42,7 @@ def save_submission(request, survey: Survey, answers: dict) -> None:
         set_={"answers": statement.excluded.answers, "updated_at": statement.excluded.updated_at},
     )
     request.dbsession.execute(statement)
+    request.registry.notify(SurveyAnswered(request, survey))
     # The draft page says whether the person answered; pages kept from before must not be served again.
     participation_changed(request.dbsession, survey.draft_id)
 

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "eparticipation"
 # Lowest first (eparticipation/__init__.py includes them in this order).
 DOMAINS = ["audit", "accounts", "messaging", "agencies", "consultations", "planning", "participation", "surveys",
            "feedback", "responses", "reports", "embed", "outreach", "subscriptions", "syndication", "api",
-           "certificates"]
+           "certificates", "incentives"]
 # Above every domain: no domain imports them.
 APPLICATION = ["site", "admin", "oversight", "scripts"]
 
