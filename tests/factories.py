@@ -119,3 +119,25 @@ def make_final_report(dbsession, draft, summary=None):
     dbsession.add(report)
     dbsession.flush()
     return report
+
+
+def take_back_points(session, user_ids) -> None:
+    """For the tests that commit for real: the points their people earned, deleted with the ledger's append-only
+    triggers lifted for this transaction only (their users, drafts and agencies could not be deleted otherwise)."""
+    import sqlalchemy as sa
+
+    from eparticipation.incentives.models import LedgerEntry
+
+    delete = sa.delete(LedgerEntry).where(LedgerEntry.user_id.in_(list(user_ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("ALTER TABLE points_ledger DISABLE TRIGGER points_ledger_append_only"))
+        session.execute(delete)
+        session.execute(sa.text("ALTER TABLE points_ledger ENABLE TRIGGER points_ledger_append_only"))
+        return
+    triggers = session.execute(sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'points_ledger'")).all()
+    for name, _sql in triggers:
+        session.execute(sa.text(f'DROP TRIGGER "{name}"'))
+    session.execute(delete)
+    for _name, sql in triggers:
+        session.execute(sa.text(sql))

@@ -159,7 +159,9 @@ def at_a_glance(statistics: dict | None, proposals) -> dict:
     for proposal in proposals:
         changed += [number for number in proposal.changed if number not in changed]
     return {
-        "totals": statistics.get("totals", {}),
+        # A report built before a total was counted has none of it: zero rather than a failed page.
+        "totals": {**dict.fromkeys(("participants", "comments", "supports", "votes"), 0),
+                   **statistics.get("totals", {})},
         "votes": dict(zip(votes["column_keys"], votes["column_totals"])) if votes else {},
         "decisions": dict(zip(decisions["row_keys"], (row[0] for row in decisions["cells"]))) if decisions else {},
         "adopted": len(proposals),

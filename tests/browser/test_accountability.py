@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from eparticipation.clock import get_clock
 from eparticipation.consultations.models import Draft, State
 from eparticipation.participation.models import Comment
 from eparticipation.reports.services import ReportBuilder
 from eparticipation.responses.models import Decision, Response
+from eparticipation.responses.subscribers import announce_next
 
 from .accessibility import audit
 from .pages import error_of, sign_out
@@ -122,6 +124,9 @@ def test_editor_answers_coordinator_publishes_citizen_reads(page, live_server):
     expect(page).to_have_url(live_server.draft(draft_id))
     with Session(live_server.engine) as session:
         assert session.get(Draft, draft_id).state == State.published
+    # The delivery worker writes the queued announcement to everyone who took part.
+    with Session(live_server.engine) as session, session.begin():
+        assert announce_next(session, live_server.app_registry, get_clock(live_server.app_registry).now()) >= 1
     sign_out(page, live_server)
 
     # The author is told in their inbox (the header counts it) and follows the message to their answers.

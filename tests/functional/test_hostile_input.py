@@ -16,11 +16,15 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit, parse_qsl
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from eparticipation.certificates import services as certificates
+from eparticipation.certificates.models import Certificate
 from eparticipation.feedback.models import Service
 from eparticipation.participation.models import Comment
+from eparticipation.planning.models import PlanEntry, PlanState
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
@@ -68,7 +72,7 @@ def multipart(pairs, boundary="hostile-boundary") -> bytes:
 
 
 @pytest.fixture
-def world(dbsession):
+def world(app, dbsession):
     agency = make_agency(dbsession, code="tax")
     people = {
         "citizen": make_user(dbsession, email="citizen@example.org", display_name="Maryam"),
@@ -104,10 +108,16 @@ def world(dbsession):
     dbsession.add(response)
     make_final_report(dbsession, drafts["closed"])
     service = Service(agency_id=agency.id, name_fa="صدور پروانه", name_en="Permits")
-    dbsession.add(service)
+    entry = PlanEntry(agency_id=agency.id, year=1405, quarter=4, title_fa="آیین‌نامه مالیات", title_en="Tax bylaw",
+                      document_type="bylaw", reason="برای ساده کردن پرداخت", state=PlanState.published,
+                      published_at=NOW - timedelta(days=10), created_at=NOW, updated_at=NOW)
+    dbsession.add_all([service, entry])
     dbsession.flush()
+    # The citizen's certificate of the closed consultation: its page, its downloads and its revocation.
+    certificates.issue_for_draft(dbsession, app.registry["certificate_signer"], drafts["closed"], HOST, NOW)
+    certificate = dbsession.scalars(sa.select(Certificate).where(Certificate.draft_id == drafts["closed"].id)).one()
     return {"drafts": drafts, "questions": questions, "comment": comment, "response": response,
-            "service": service, "bystander": bystander}
+            "service": service, "bystander": bystander, "entry": entry, "certificate": certificate}
 
 
 def context_paths(world) -> dict[str, list[str]]:
@@ -150,6 +160,18 @@ def context_paths(world) -> dict[str, list[str]]:
         "ApiAgencies": ["/api/v1/agencies/"],
         "ApiConsultations": ["/api/v1/consultations/"],
         "ApiConsultation": [f"/api/v1/consultations/{d['closed'].id}/", f"/api/v1/consultations/{d['open'].id}/"],
+        "SitePlan": ["/plan/"],
+        "AgencyPlan": ["/agencies/tax/plan/"],
+        "PlanEntry": [f"/agencies/tax/plan/{world['entry'].id}/"],
+        "CertificatesArea": ["/certificates/"],
+        "CertificatePlace": [f"/certificates/{world['certificate'].code}/", "/certificates/ABCDEFGH2345/"],
+        "MyCertificates": ["/me/certificates/"],
+        "MyPoints": ["/me/points/"],
+        "Leaderboard": ["/leaderboard/", "/leaderboard/tax/"],
+        "PointsReview": ["/points-review/", "/agencies/tax/points-review/"],
+        "ThankYouPage": ["/agencies/tax/thanks/"],
+        "OversightArea": ["/oversight/"],
+        "TransparencyArea": ["/transparency/"],
     }
 
 

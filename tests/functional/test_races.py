@@ -29,7 +29,7 @@ from eparticipation.participation import services
 from eparticipation.participation.models import Comment, CommentState, HidingReason, ModerationAct
 
 from ..conftest import TestApp
-from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user
+from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user, take_back_points
 from .test_messaging_pages import chat_form
 
 THREADS = 20
@@ -66,6 +66,7 @@ def committed(engine, on_postgresql):
         session.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
         session.execute(sa.delete(AuditEntry).where(AuditEntry.draft_id.in_([ids.draft, ids.ended])))
         session.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+        take_back_points(session, users)
         session.execute(sa.delete(Draft).where(Draft.id.in_([ids.draft, ids.ended])))
         session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email.in_(ids.emails)))
         if sa.inspect(session.connection()).has_table("rate_counters"):

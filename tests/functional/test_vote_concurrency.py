@@ -15,10 +15,11 @@ from eparticipation.accounts.models import User
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import Draft
 from eparticipation.db import utcnow
+from eparticipation.incentives.models import LedgerEntry
 from eparticipation.participation.models import Vote, VoteChoice
 from eparticipation.participation.services import cast_vote, tally
 
-from ..factories import make_agency, make_draft, make_user
+from ..factories import make_agency, make_draft, make_user, take_back_points
 
 THREADS = 12
 
@@ -34,6 +35,7 @@ def committed(engine):
         ids = SimpleNamespace(agency=agency.id, draft=draft.id, voter=voter.id, bystander=bystander.id)
     yield ids
     with Session(engine) as session:
+        take_back_points(session, [ids.voter, ids.bystander])
         session.execute(sa.delete(Vote).where(Vote.draft_id == ids.draft))
         session.execute(sa.delete(Draft).where(Draft.id == ids.draft))
         session.execute(sa.delete(User).where(User.id.in_([ids.voter, ids.bystander])))
@@ -41,12 +43,13 @@ def committed(engine):
         session.commit()
 
 
-def vote_in_own_transaction(engine, ids, user_id, choice, errors, barrier):
+def vote_in_own_transaction(engine, registry, ids, user_id, choice, errors, barrier):
     barrier.wait()  # all at once, as parallel requests
     with Session(engine) as session:
         try:
             draft = session.get(Draft, ids.draft)
-            request = SimpleNamespace(dbsession=session, now=utcnow(), identity=session.get(User, user_id))
+            request = SimpleNamespace(dbsession=session, now=utcnow(), identity=session.get(User, user_id),
+                                      registry=registry)
             cast_vote(request, draft, choice)
             session.commit()
         except Exception as error:  # noqa: BLE001 - any failure is the test's finding
@@ -54,16 +57,17 @@ def vote_in_own_transaction(engine, ids, user_id, choice, errors, barrier):
             session.rollback()
 
 
-def test_parallel_votes_of_one_participant_leave_one_vote(engine, committed):
+def test_parallel_votes_of_one_participant_leave_one_vote(app, engine, committed):
     errors, barrier = [], threading.Barrier(THREADS + 1)  # the voter's threads and one other participant's
     choices = [list(VoteChoice)[n % 3] for n in range(THREADS)]
     threads = [
         threading.Thread(target=vote_in_own_transaction,
-                         args=(engine, committed, committed.voter, choice, errors, barrier))
+                         args=(engine, app.registry, committed, committed.voter, choice, errors, barrier))
         for choice in choices
     ]
     threads.append(threading.Thread(target=vote_in_own_transaction,
-                                    args=(engine, committed, committed.bystander, VoteChoice.oppose, errors, barrier)))
+                                    args=(engine, app.registry, committed, committed.bystander, VoteChoice.oppose,
+                                          errors, barrier)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -74,3 +78,8 @@ def test_parallel_votes_of_one_participant_leave_one_vote(engine, committed):
         assert sorted(v.user_id for v in votes) == sorted([committed.voter, committed.bystander])
         counts, _ = tally(session, session.get(Draft, committed.draft))
         assert sum(counts.values()) == 2 and counts[VoteChoice.oppose] >= 1
+        # However many times at once, a vote earns its point once (I1), in the ledger and in the totals.
+        points = dict(session.execute(
+            sa.select(LedgerEntry.user_id, sa.func.sum(LedgerEntry.points)).where(LedgerEntry.draft_id == committed.draft)
+            .group_by(LedgerEntry.user_id)).all())
+        assert points == {committed.voter: 1, committed.bystander: 1}
