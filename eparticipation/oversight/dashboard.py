@@ -11,6 +11,7 @@ from eparticipation.reports.suppression import suppress_table
 
 LABELS = {
     "held": _("Consultations held"),
+    "announced": _("Announced in the forward plan in advance"),
     "min_days": _("Ran the minimum days"),
     "languages": _("In every required language"),
     "closed": _("Closed"),
@@ -23,9 +24,11 @@ LABELS = {
     "accepted": _("Answered comments accepted in whole or part"),
     "changed": _("Final text changed"),
     "ratings": _("Service ratings"),
+    "rated_comments": _("Service ratings with a comment"),
+    "ratings_answered": _("Rated comments answered"),
 }
 # The figures that name consultations: their cells link to the drill-down's listing of them.
-DRILLABLE = {"held", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
+DRILLABLE = {"held", "announced", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
              "participants", "answered", "respond_days_median", "accepted", "changed"}
 
 
@@ -118,7 +121,7 @@ def drill_down(dbsession, settings, period: Period, agency_id, indicator: str, l
     dialect = dbsession.get_bind().dialect.name
     facts = consultation_facts(dialect, periods_table([period]), settings)
     condition = {
-        "min_days": facts.c.min_days == 1, "languages": facts.c.languages == 1, "closed": facts.c.closed == 1,
+        "announced": facts.c.announced == 1, "min_days": facts.c.min_days == 1, "languages": facts.c.languages == 1, "closed": facts.c.closed == 1,
         "published": facts.c.published == 1, "publish_days_median": facts.c.published == 1,
         "changed": facts.c.changed == 1, "respond_days_median": facts.c.closed == 1,
     }.get(indicator, sa.true())

@@ -9,6 +9,7 @@ period they were given.
 Machine names of the indicators (the CSV's columns, the drill-down's `indicator`):
 
     held                 consultations opened in the period (also per document type and per subject)
+    announced            of those, announced in the forward plan before they opened
     min_days             of those, ran at least the minimum number of days (a part of a day counts as a day)
     languages            of those, had the title, summary and call in every required language
     closed               of those, have closed (closed or published)
@@ -21,6 +22,8 @@ Machine names of the indicators (the CSV's columns, the drill-down's `indicator`
     accepted             of the answered comments, accepted or partially accepted (the response's latest revision)
     changed              of the published consultations, whose final text differs from the text consulted
     ratings              service ratings given in the period
+    rated_comments       of those, ratings with a comment (which the agency can answer)
+    ratings_answered     of the ratings with a comment, answered publicly by the agency
 """
 
 from dataclasses import dataclass, field
@@ -32,22 +35,27 @@ from persiantools.jdatetime import JalaliDate
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import Article, ConsultedArticle, Draft, DraftText, State, Subject
 from eparticipation.db import UTCDateTime
-from eparticipation.feedback.models import Service, ServiceRating
+from eparticipation.feedback.models import Service, ServiceAnswer, ServiceRating
 from eparticipation.i18n import DISPLAY_TIMEZONE
 from eparticipation.participation.models import Comment
+from eparticipation.planning.models import PlanEntry
+from eparticipation.planning.services import announced_in_advance_condition
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 
 HELD_STATES = (State.consultation, State.closed, State.published)
 CLOSED_STATES = (State.closed, State.published)
 SHARES = {  # indicator -> the indicator whose count is its denominator
-    "min_days": "held", "languages": "held", "published": "closed", "answered": "comments",
-    "accepted": "answered", "changed": "published",
+    "announced": "held", "min_days": "held", "languages": "held", "published": "closed", "answered": "comments",
+    "accepted": "answered", "changed": "published", "ratings_answered": "rated_comments",
 }
 MEDIANS = ("publish_days_median", "respond_days_median")
-COUNTS = ("held", "closed", "comments", "participants", "ratings")
+COUNTS = ("held", "closed", "comments", "participants", "ratings", "rated_comments")
 PEOPLE_COUNTS = ("comments", "participants")  # suppressed below k on the public page
-COLUMNS = ("held", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
-           "participants", "answered", "respond_days_median", "accepted", "changed", "ratings")
+COLUMNS = ("held", "announced", "min_days", "languages", "closed", "published", "publish_days_median", "comments",
+           "participants", "answered", "respond_days_median", "accepted", "changed", "ratings", "rated_comments",
+           "ratings_answered")
+# The consultations' own 0/1 facts, summed per row.
+CONSULTATION_FLAGS = ("announced", "min_days", "languages", "closed", "published", "changed")
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,7 @@ def consultation_facts(dialect: str, periods, settings):
     is_published = held.c.state == State.published
     return (sa.select(
         held.c.draft_id, held.c.agency_id, held.c.period, held.c.document_type, held.c.subject,
+        flag(announced_in_advance_condition(held.c.draft_id, held.c.opens_at)).label("announced"),
         # The minimum is the directive's for draft documents; a service, process or action may run a day.
         flag(days_between(dialect, held.c.opens_at, held.c.closes_at)
              > sa.case((held.c.subject == Subject.document, minimum - 1), else_=0)).label("min_days"),
@@ -222,10 +231,9 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
 
         for result in dbsession.execute(sa.select(
                 *keys, sa.func.count().label("held"),
-                *(sa.func.sum(facts.c[name]).label(name)
-                  for name in ("min_days", "languages", "closed", "published", "changed"))).group_by(*keys)):
+                *(sa.func.sum(facts.c[name]).label(name) for name in CONSULTATION_FLAGS)).group_by(*keys)):
             row(*key_of(result)).values.update({name: int(result._mapping[name] or 0) for name in
-                                                ("held", "min_days", "languages", "closed", "published", "changed")})
+                                                ("held", *CONSULTATION_FLAGS)})
         for result in dbsession.execute(sa.select(*keys, facts.c.document_type, facts.c.subject,
                                                   sa.func.count().label("held"))
                                         .group_by(*keys, facts.c.document_type, facts.c.subject)):
@@ -267,19 +275,28 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
             bounds = [p for p in periods if (p.quarter is None) == (kind == "year")]
             bucket = sa.case(*((sa.and_(ServiceRating.rated_at >= p.starts, ServiceRating.rated_at < p.ends), p.key)
                                for p in bounds)).label("key")
-            rated = (sa.select(Service.agency_id, bucket).join(Service, Service.id == ServiceRating.service_id)
+            has_comment = sa.func.length(sa.func.trim(sa.func.coalesce(ServiceRating.comment, ""))) > 0
+            rated = (sa.select(Service.agency_id, bucket, flag(has_comment).label("with_comment"),
+                               flag(sa.and_(has_comment, ServiceAnswer.id.is_not(None))).label("answered"))
+                     .join(Service, Service.id == ServiceRating.service_id)
+                     .outerjoin(ServiceAnswer, ServiceAnswer.rating_id == ServiceRating.id)
                      .where(ServiceRating.rated_at >= bounds[0].starts, ServiceRating.rated_at < bounds[-1].ends)
                      .subquery("rated"))
             rating_keys = [rated.c.agency_id, rated.c.key] if by_agency else [rated.c.key]
-            for result in dbsession.execute(sa.select(*rating_keys, sa.func.count().label("ratings"))
+            for result in dbsession.execute(sa.select(*rating_keys, sa.func.count().label("ratings"),
+                                                      sa.func.sum(rated.c.with_comment).label("with_comment"),
+                                                      sa.func.sum(rated.c.answered).label("answered"))
                                             .group_by(*rating_keys)):
-                row(result.agency_id if by_agency else None, result.key).values["ratings"] = result.ratings
+                row(result.agency_id if by_agency else None, result.key).values.update(
+                    ratings=result.ratings, rated_comments=int(result.with_comment or 0),
+                    ratings_answered=int(result.answered or 0))
     return Dashboard(periods=periods, agencies=agencies, rows=rows, settings=settings)
 
 
 def data_version(dbsession) -> tuple:
     """What changes whenever a figure may: the consultations (their participation_version moves with every
-    comment, edit, withdrawal and hiding), the responses' revisions and the ratings. One cheap statement."""
+    comment, edit, withdrawal and hiding), the responses' revisions, the ratings and their answers, the forward
+    plan's entries. One cheap statement."""
     return tuple(dbsession.execute(sa.select(
         sa.select(sa.func.count(Draft.id)).scalar_subquery(),
         sa.select(sa.func.max(Draft.updated_at)).scalar_subquery(),
@@ -287,6 +304,9 @@ def data_version(dbsession) -> tuple:
         sa.select(sa.func.max(ResponseRevision.id)).scalar_subquery(),
         sa.select(sa.func.count(ResponseRevision.id)).scalar_subquery(),
         sa.select(sa.func.max(ServiceRating.id)).scalar_subquery(),
+        sa.select(sa.func.max(ServiceAnswer.answered_at)).scalar_subquery(),
+        sa.select(sa.func.count(ServiceAnswer.id)).scalar_subquery(),
+        sa.select(sa.func.max(PlanEntry.updated_at)).scalar_subquery(),
         sa.select(sa.func.max(Article.id)).scalar_subquery(),
     )).one())
 

@@ -236,13 +236,13 @@ def tell_due_followers(request) -> str:
 # --- oversight ----------------------------------------------------------------------------------------------------
 
 
-def announced_in_advance_condition():
-    """SQL: the draft (`drafts`) was announced in the forward plan before its consultation opened — an entry
-    linked to it was published before the draft's opens_at. For a query over drafts:
-    `select(Draft.id).where(announced_in_advance_condition())`."""
+def announced_in_advance_condition(draft_id=Draft.id, opens_at=Draft.opens_at):
+    """SQL: the draft was announced in the forward plan before its consultation opened — an entry linked to it
+    was published before its opens_at. For a query over drafts: `select(Draft.id).where(
+    announced_in_advance_condition())`; over a subquery of drafts, give its draft id and opening columns."""
     return sa.exists(
-        sa.select(PlanEntry.id).where(PlanEntry.draft_id == Draft.id, PlanEntry.published_at.is_not(None),
-                                      Draft.opens_at.is_not(None), PlanEntry.published_at < Draft.opens_at)
+        sa.select(PlanEntry.id).where(PlanEntry.draft_id == draft_id, PlanEntry.published_at.is_not(None),
+                                      opens_at.is_not(None), PlanEntry.published_at < opens_at)
     )
 
 

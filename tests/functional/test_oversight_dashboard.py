@@ -15,10 +15,11 @@ from persiantools.jdatetime import JalaliDate
 
 from eparticipation.exports import csv_text
 from eparticipation.consultations.models import DocumentType, State, Subject
-from eparticipation.feedback.models import Service, ServiceRating
+from eparticipation.feedback.models import Service, ServiceAnswer, ServiceRating
 from eparticipation.i18n import DISPLAY_TIMEZONE
 from eparticipation.oversight import indicators
 from eparticipation.oversight.dashboard import csv_rows, public_suppression
+from eparticipation.planning.models import PlanEntry, PlanState
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 
 from ..factories import make_agency, make_comment, make_draft, make_user
@@ -91,14 +92,27 @@ def world(dbsession):
     respond(dbsession, d5, editor, c5, Decision.rejected, after_days=2)
     # customs, 1397 Q4.
     consultation(dbsession, customs, tehran(1397, 11, 1), 30, publish_after=6)
+    # The forward plan announced d1 a quarter before it opened; d2's entry was published only after it opened.
+    # (Only the publishing and the opening count; a plan names years from 1400, whatever this world's are.)
+    for draft, published in ((d1, tehran(1397, 10, 1)), (d2, tehran(1398, 2, 5))):
+        dbsession.add(PlanEntry(agency_id=tax.id, year=1400, quarter=1, title_fa="برنامه", document_type="bylaw",
+                                state=PlanState.published, published_at=published, draft_id=draft.id,
+                                created_at=published, updated_at=published))
     # A draft never opened counts nowhere.
     make_draft(dbsession, tax)
     service = Service(agency_id=customs.id, name_fa="خدمت", name_en="Service")
     dbsession.add(service)
     dbsession.flush()
-    for user, moment, period in ((u1, tehran(1398, 7, 2, 12), "1398-07"), (u2, tehran(1398, 8, 2, 12), "1398-08"),
-                                 (u1, tehran(1398, 1, 20, 12), "1398-01")):
-        dbsession.add(ServiceRating(service_id=service.id, user_id=user.id, score=4, period=period, rated_at=moment))
+    # Three ratings: Mehr's and Aban's with a comment (Mehr's answered), Farvardin's a score alone.
+    ratings = [ServiceRating(service_id=service.id, user_id=user.id, score=4, period=period, rated_at=moment,
+                             comment=comment)
+               for user, moment, period, comment in ((u1, tehran(1398, 7, 2, 12), "1398-07", "صف طولانی بود"),
+                                                     (u2, tehran(1398, 8, 2, 12), "1398-08", "خوب"),
+                                                     (u1, tehran(1398, 1, 20, 12), "1398-01", None))]
+    dbsession.add_all(ratings)
+    dbsession.flush()
+    dbsession.add(ServiceAnswer(rating_id=ratings[0].id, decision="accepted", reason="باجه دوم باز شد",
+                                author_id=editor.id, answered_at=tehran(1398, 7, 5)))
     dbsession.flush()
     return {"tax": tax, "customs": customs, "idle": idle}
 
@@ -116,19 +130,19 @@ def values(dashboard, agency, period):
 def test_each_agency_quarter_and_year_has_its_known_figures(dashboard, world):
     tax, customs, idle = world["tax"], world["customs"], world["idle"]
     assert values(dashboard, tax, "1398-1") == {
-        "held": 3, "min_days": 2, "languages": 2, "closed": 3, "published": 2,
+        "held": 3, "announced": 1, "min_days": 2, "languages": 2, "closed": 3, "published": 2,
         "publish_days_median": 15.0,  # a tie between 10 and 20: their mean
         "comments": 4, "participants": 2, "answered": 2, "respond_days_median": 4.0, "accepted": 2, "changed": 1,
-        "ratings": 0}
+        "ratings": 0, "rated_comments": 0, "ratings_answered": 0}
     assert values(dashboard, customs, "1398-1") == {
-        "held": 1, "min_days": 1, "languages": 1, "closed": 1, "published": 1, "publish_days_median": 10.0,
-        "comments": 2, "participants": 2, "answered": 2, "respond_days_median": 2.0, "accepted": 0, "changed": 0,
-        "ratings": 1}
+        "held": 1, "announced": 0, "min_days": 1, "languages": 1, "closed": 1, "published": 1,
+        "publish_days_median": 10.0, "comments": 2, "participants": 2, "answered": 2, "respond_days_median": 2.0,
+        "accepted": 0, "changed": 0, "ratings": 1, "rated_comments": 0, "ratings_answered": 0}
     # The ministry: distinct people across agencies (person 2 commented at both), medians over all rows.
     assert values(dashboard, None, "1398-1") == {
-        "held": 4, "min_days": 3, "languages": 3, "closed": 4, "published": 3, "publish_days_median": 10.0,
-        "comments": 6, "participants": 3, "answered": 4, "respond_days_median": 4.0, "accepted": 2, "changed": 1,
-        "ratings": 1}
+        "held": 4, "announced": 1, "min_days": 3, "languages": 3, "closed": 4, "published": 3,
+        "publish_days_median": 10.0, "comments": 6, "participants": 3, "answered": 4, "respond_days_median": 4.0,
+        "accepted": 2, "changed": 1, "ratings": 1, "rated_comments": 0, "ratings_answered": 0}
     empty = {name: 0 for name in indicators.COLUMNS} | {"publish_days_median": None, "respond_days_median": None}
     assert values(dashboard, tax, "1398-2") == empty
     assert values(dashboard, idle, "1398") == empty
@@ -136,6 +150,11 @@ def test_each_agency_quarter_and_year_has_its_known_figures(dashboard, world):
     assert (year["held"], year["comments"], year["participants"], year["publish_days_median"]) == (4, 5, 3, 15.0)
     assert values(dashboard, customs, "1397-4")["held"] == 1 and values(dashboard, customs, "1397")["held"] == 1
     assert values(dashboard, None, "1398-3")["ratings"] == 2 and values(dashboard, None, "1398")["ratings"] == 3
+    # Of Mehr–Azar's two rated comments the agency answered one: half, at customs and for the ministry.
+    autumn = dashboard.figures(customs.id, "1398-3")
+    assert (autumn.get("rated_comments"), autumn.get("ratings_answered"), autumn.share("ratings_answered")) == (2, 1, 0.5)
+    assert dashboard.figures(None, "1398").share("ratings_answered") == 0.5
+    assert dashboard.figures(tax.id, "1398").share("announced") == 0.25  # d1 of tax's four
     assert dashboard.figures(tax.id, "1398-1").share("min_days") == pytest.approx(2 / 3)
     assert dashboard.figures(None, "1398-1").share("accepted") == 0.5
     assert dashboard.figures(tax.id, "1398-2").share("min_days") is None
@@ -181,12 +200,19 @@ def test_the_auditor_sees_the_dashboard_and_follows_a_figure(en, world):
     page = en.get("/oversight/?year=1398&quarter=1")
     row = next(tr for tr in page.html.select("table.oversight-table tbody tr") if "Agency" in tr.th.text
                and tr.th.text.strip() == world["tax"].name_en)
-    cells = [td.text.strip() for td in row.select("td")]
-    assert cells[0] == "3" and cells[1] == "67% (2 of 3)" and cells[4] == "15.0"
-    link = row.select("td")[1].a["href"]
+    headers = [th.text.strip() for th in page.html.select("table.oversight-table thead th")][1:]
+    cells = dict(zip(headers, row.select("td")))
+    assert cells["Consultations held"].text.strip() == "3"
+    assert cells["Announced in the forward plan in advance"].text.strip() == "33% (1 of 3)"
+    assert cells["Ran the minimum days"].text.strip() == "67% (2 of 3)"
+    assert cells["Median days from closing to publishing"].text.strip() == "15.0"
+    assert cells["Rated comments answered"].text.strip() == "—"  # tax has no service rated
+    link = cells["Ran the minimum days"].a["href"]
     listing = en.get(link)
     assert len(listing.html.select("tbody tr")) == 2
     assert "indicator=min_days" in link and "agency=tax" in link
+    announced = en.get(cells["Announced in the forward plan in advance"].a["href"])
+    assert len(announced.html.select("tbody tr")) == 1  # d1, announced a quarter before it opened
 
 
 def test_the_drill_down_refuses_what_it_does_not_know(en, world):
