@@ -4,7 +4,7 @@ Every figure is an SQL aggregate: the statements join the rows to a small table 
 quarter and one per Jalali year, their bounds computed here in Python) by range, and GROUP BY agency and period.
 The number of statements is fixed; nothing is loaded per consultation. A consultation belongs to the period in
 which it opened; its comments, responses and outcome count in that period too. Service ratings count in the
-period they were given.
+Jalali month they were given (stored with each rating), added up into its quarter and its year.
 
 Machine names of the indicators (the CSV's columns, the drill-down's `indicator`):
 
@@ -269,27 +269,27 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, responses.c.days, response_keys, responses)):
             row(*key_of(result)).values["respond_days_median"] = float(result.median)
 
-        # Ratings are many: each is put in its quarter and its year by CASE (a range join would test every one
-        # against every period), one statement per kind of period.
-        for kind in ("quarter", "year"):
-            bounds = [p for p in periods if (p.quarter is None) == (kind == "year")]
-            bucket = sa.case(*((sa.and_(ServiceRating.rated_at >= p.starts, ServiceRating.rated_at < p.ends), p.key)
-                               for p in bounds)).label("key")
-            has_comment = sa.func.length(sa.func.trim(sa.func.coalesce(ServiceRating.comment, ""))) > 0
-            rated = (sa.select(Service.agency_id, bucket, flag(has_comment).label("with_comment"),
-                               flag(sa.and_(has_comment, ServiceAnswer.id.is_not(None))).label("answered"))
-                     .join(Service, Service.id == ServiceRating.service_id)
-                     .outerjoin(ServiceAnswer, ServiceAnswer.rating_id == ServiceRating.id)
-                     .where(ServiceRating.rated_at >= bounds[0].starts, ServiceRating.rated_at < bounds[-1].ends)
-                     .subquery("rated"))
-            rating_keys = [rated.c.agency_id, rated.c.key] if by_agency else [rated.c.key]
-            for result in dbsession.execute(sa.select(*rating_keys, sa.func.count().label("ratings"),
-                                                      sa.func.sum(rated.c.with_comment).label("with_comment"),
-                                                      sa.func.sum(rated.c.answered).label("answered"))
-                                            .group_by(*rating_keys)):
-                row(result.agency_id if by_agency else None, result.key).values.update(
-                    ratings=result.ratings, rated_comments=int(result.with_comment or 0),
-                    ratings_answered=int(result.answered or 0))
+    # Ratings are many and additive: one statement counts them per agency and Jalali month (the month each was
+    # given, stored with it), and the months are added up into quarters, years and the ministry here.
+    wanted = {period.key for period in periods}
+    has_comment = sa.func.length(sa.func.trim(sa.func.coalesce(ServiceRating.comment, ""))) > 0
+    for result in dbsession.execute(
+            sa.select(Service.agency_id, ServiceRating.period, sa.func.count().label("ratings"),
+                      sa.func.sum(flag(has_comment)).label("with_comment"),
+                      sa.func.sum(flag(sa.and_(has_comment, ServiceAnswer.id.is_not(None)))).label("answered"))
+            .join(Service, Service.id == ServiceRating.service_id)
+            .outerjoin(ServiceAnswer, ServiceAnswer.rating_id == ServiceRating.id)
+            .where(ServiceRating.period >= f"{years.start:04d}-01", ServiceRating.period < f"{years.stop:04d}-01")
+            .group_by(Service.agency_id, ServiceRating.period)):
+        year, month = int(result.period[:4]), int(result.period[5:7])
+        for key in (f"{year}-{(month - 1) // 3 + 1}", str(year)):
+            if key not in wanted:
+                continue
+            for agency_id in (result.agency_id, None):
+                values = row(agency_id, key).values
+                for name, count in (("ratings", result.ratings), ("rated_comments", result.with_comment),
+                                    ("ratings_answered", result.answered)):
+                    values[name] = values.get(name, 0) + int(count or 0)
     return Dashboard(periods=periods, agencies=agencies, rows=rows, settings=settings)
 
 

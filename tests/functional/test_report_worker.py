@@ -19,6 +19,7 @@ from eparticipation.accounts.models import User
 from eparticipation.agencies.models import Agency
 from eparticipation.consultations.models import Draft
 from eparticipation.participation.models import CommentSupport, Vote, VoteChoice
+from eparticipation.reports.breakdowns import breakdowns_of
 from eparticipation.reports.models import Report, ReportStatus
 from eparticipation.reports.services import ReportBuilder
 from eparticipation.reports.statistics import DIMENSIONS, build_statistics
@@ -83,8 +84,12 @@ def stored_report(engine, draft_id) -> Report:
 
 
 def one_connection_statistics(engine, draft_id, generated_at) -> dict:
+    """The statistics and their breakdowns (survey answers and ratings by who) as the worker stores them."""
     with Session(engine) as session:
-        return build_statistics(session, session.get(Draft, draft_id), now=generated_at)
+        draft = session.get(Draft, draft_id)
+        statistics = build_statistics(session, draft, now=generated_at)
+        statistics["breakdowns"] = breakdowns_of(session, draft, statistics)
+        return statistics
 
 
 def test_the_worker_builds_the_report_concurrently_on_committed_data(
