@@ -4,7 +4,8 @@
 The data is made by PostgreSQL itself (INSERT … SELECT generate_series): 200,000 people, 2,000 consultations
 opened from 1400 to 1404 (varied lengths, languages, outcomes, document types and subjects, a fifth with a final
 text that changed), the comments (1 % hidden, 2 % withdrawn), a response for every ten comments answering six of
-them (60 % answered), and 300,000 service ratings. Then:
+them (60 % answered), and 300,000 service ratings over the 60 Jalali months (a quarter with a comment, two
+thirds of those answered). Then:
 
 - cold: `indicators.compute` (no cache), several runs; the statements and their count;
 - warm: `indicators.cached_dashboard` once the figures are cached (the data's version is read each time);
@@ -49,6 +50,9 @@ RATINGS = 300_000
 FIRST = datetime(2021, 3, 20, 20, 30, tzinfo=timezone.utc)
 LAST = datetime(2026, 3, 20, 20, 30, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+MONTHS = [(f"{year}-{month:02d}", indicators.start_of_jalali(year, month),
+           indicators.start_of_jalali(year + (month == 12), month % 12 + 1))
+          for year in range(1400, 1405) for month in range(1, 13)]
 SETTINGS = {"eparticipation.required_languages": ["fa", "en"], "eparticipation.min_consultation_days": 30}
 
 
@@ -64,6 +68,9 @@ def timed(connection, label, sql):
 
 def seed(engine, comments: int):
     per_draft = comments // CONSULTATIONS
+    # Each rating in a Jalali month of the five years, with that month's name as the application stores it.
+    months = ", ".join(f"({n}, '{key}', TIMESTAMPTZ '{starts.isoformat()}', TIMESTAMPTZ '{ends.isoformat()}')"
+                       for n, (key, starts, ends) in enumerate(MONTHS))
     with engine.begin() as c:
         c.exec_driver_sql("SELECT setseed(0.1405)")
         timed(c, "agencies", f"""
@@ -76,7 +83,7 @@ def seed(engine, comments: int):
         timed(c, "consultations", f"""
             INSERT INTO drafts (agency_id, document_type, subject, state, created_at, updated_at, opens_at,
                                 closes_at, closed_at, published_at, listed_at, search_text, participation_version)
-            SELECT a.id, (ARRAY['bylaw','bill','directive','circular','board_resolution'])[1 + g % 5],
+            SELECT a.id, CASE WHEN g % 6 < 3 THEN (ARRAY['bylaw','bill','directive','circular','board_resolution'])[1 + g % 5] END,
                    (ARRAY['document','document','document','service','process','action'])[1 + g % 6],
                    CASE WHEN g % 10 = 0 THEN 'closed' ELSE 'published' END,
                    o.at, o.at, o.at, o.at + make_interval(days => 20 + g % 26), o.at + make_interval(days => 20 + g % 26),
@@ -101,7 +108,7 @@ def seed(engine, comments: int):
         timed(c, f"{comments:,} comments", f"""
             INSERT INTO comments (draft_id, author_id, body, fingerprint, anonymous, by_agency_staff, state,
                                   hidden_category, hidden_reason, support_count, created_at, updated_at)
-            SELECT d.id, 1 + (g * 7919) % {PEOPLE}, 'نظر ' || g, md5(g::text), false, false,
+            SELECT d.id, 1 + (g::bigint * 7919) % {PEOPLE}, 'نظر ' || g, md5(g::text), false, false,
                    CASE WHEN g % 100 = 0 THEN 'hidden' WHEN g % 100 IN (1, 2) THEN 'withdrawn' ELSE 'visible' END,
                    CASE WHEN g % 100 = 0 THEN 'spam' END, CASE WHEN g % 100 = 0 THEN 'تبلیغ' END, 0,
                    d.opens_at + (g % {per_draft}) * ((d.closes_at - d.opens_at) / {per_draft}),
@@ -125,16 +132,32 @@ def seed(engine, comments: int):
         timed(c, "ratings", f"""
             INSERT INTO services (agency_id, name_fa, name_en, description_fa, description_en, created_at, updated_at)
             SELECT a.id, 'خدمت ' || n, 'Service ' || n, '', '', now(), now() FROM agencies a, generate_series(1, 3) n;
-            INSERT INTO service_ratings (service_id, user_id, score, period, rated_at)
-            SELECT 1 + g % {AGENCIES * 3}, 1 + g % {PEOPLE}, 1 + g % 5, 'p' || g, TIMESTAMPTZ '{FIRST.isoformat()}'
-                   + (g::float / {RATINGS}) * (TIMESTAMPTZ '{LAST.isoformat()}' - TIMESTAMPTZ '{FIRST.isoformat()}')
-            FROM generate_series(1, {RATINGS}) g""")
+            INSERT INTO service_ratings (service_id, user_id, score, comment, period, rated_at)
+            SELECT 1 + g % {AGENCIES * 3}, 1 + g % {PEOPLE}, 1 + g % 5,
+                   CASE WHEN g % 4 = 0 THEN 'نظر درباره خدمت ' || g END, m.period,
+                   m.starts + ((g / {len(MONTHS)})::float / ({RATINGS} / {len(MONTHS)} + 1)) * (m.ends - m.starts)
+            FROM generate_series(0, {RATINGS - 1}) g
+            JOIN (VALUES {months}) m(n, period, starts, ends) ON m.n = g % {len(MONTHS)};
+            INSERT INTO service_answers (rating_id, decision, reason, revision, author_id, answered_at)
+            SELECT id, 'accepted', 'پاسخ دستگاه', 1, 1, rated_at + interval '3 days'
+            FROM service_ratings WHERE comment IS NOT NULL AND id % 3 <> 0""")
         timed(c, "analyze", "ANALYZE")
 
 
 def measure(engine, runs: int) -> dict:
-    statements = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements, started_at, slowest = [], [], {}
+
+    def before(connection, cursor, statement, *args):
+        statements.append(statement)
+        started_at.append(time.perf_counter())
+
+    def after(connection, cursor, statement, *args):
+        # The statement's first words after SELECT name it well enough to find which one is slow.
+        label = " ".join(statement.split())[:90]
+        slowest[label] = max(slowest.get(label, 0.0), time.perf_counter() - started_at.pop())
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     years = range(indicators.jalali_year(FIRST), indicators.jalali_year(NOW) + 1)
     cold = []
     for _ in range(runs):
@@ -157,7 +180,9 @@ def measure(engine, runs: int) -> dict:
     return {"cold_s": [round(t, 3) for t in cold], "cold_median_s": round(statistics.median(cold), 3),
             "cold_statements": cold_statements, "warm_median_ms": round(statistics.median(warm) * 1000, 2),
             "warm_statements": len(statements),
-            "check_1403": {name: ministry.get(name) for name in indicators.COLUMNS}}
+            "check_1403": {name: ministry.get(name) for name in indicators.COLUMNS},
+            "slowest_statements_s": {label: round(seconds, 3) for label, seconds in
+                                     sorted(slowest.items(), key=lambda item: -item[1])[:8]}}
 
 
 def measure_page(database_url: str, runs: int) -> dict:

@@ -193,6 +193,32 @@ def consultation_facts(dialect: str, periods, settings):
         .outerjoin(changed, changed.c.draft_id == held.c.draft_id)).subquery("facts")
 
 
+def comment_counts(facts):
+    """(agency or NULL for the ministry, period, comments, answered, accepted) in one statement. These counts
+    add up, so the comments are read once: counted per consultation (a materialised CTE), then summed per
+    agency and period and per period."""
+    decisions = latest_decisions().subquery("decisions")
+    answered = (sa.select(ResponseComment.comment_id, decisions.c.decision)
+                .join(decisions, decisions.c.response_id == ResponseComment.response_id).subquery("answers"))
+    per_draft = (
+        sa.select(Comment.draft_id, sa.func.count().label("comments"),
+                  sa.func.count(answered.c.comment_id).label("answered"),
+                  sa.func.coalesce(sa.func.sum(flag(answered.c.decision.in_(
+                      (Decision.accepted, Decision.partially_accepted)))), 0).label("accepted"))
+        .outerjoin(answered, answered.c.comment_id == Comment.id)
+        .where(Comment.state == "visible", Comment.draft_id.in_(sa.select(facts.c.draft_id)))
+        .group_by(Comment.draft_id)
+    ).cte("per_draft").prefix_with("MATERIALIZED")
+
+    def summed(agency, *keys):
+        return (sa.select(agency.label("agency_id"), facts.c.period,
+                          *(sa.func.sum(per_draft.c[name]).label(name) for name in ("comments", "answered", "accepted")))
+                .select_from(facts).join(per_draft, per_draft.c.draft_id == facts.c.draft_id)
+                .group_by(*keys, facts.c.period))
+
+    return sa.union_all(summed(facts.c.agency_id, facts.c.agency_id), summed(sa.cast(sa.null(), sa.Integer)))
+
+
 def median(dialect: str, value, group_columns, source):
     """A statement of (group columns…, median of `value`) over `source`: percentile_cont on PostgreSQL; on
     SQLite, which has none, the middle rows by window functions (the average of the two middle ones)."""
@@ -223,6 +249,9 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
 
     agencies = dbsession.execute(sa.select(Agency.id, Agency.code, Agency.name_fa, Agency.name_en)
                                  .order_by(Agency.code)).all()
+    for result in dbsession.execute(comment_counts(facts)):
+        row(result.agency_id, result.period).values.update(
+            comments=int(result.comments), answered=int(result.answered), accepted=int(result.accepted))
     for by_agency in (True, False):
         keys = [facts.c.agency_id, facts.c.period] if by_agency else [facts.c.period]
 
@@ -244,21 +273,13 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, facts.c.publish_days, keys, facts)):
             row(*key_of(result)).values["publish_days_median"] = float(result.median)
 
-        # Comments: each joins its consultation's periods through the facts' (draft, period) rows.
-        decisions = latest_decisions().subquery("decisions")
-        answered = (sa.select(ResponseComment.comment_id, decisions.c.decision)
-                    .join(decisions, decisions.c.response_id == ResponseComment.response_id).subquery("answers"))
+        # People are counted once per row (a person may comment at two agencies, or in two quarters of a year):
+        # a distinct count per grouping, over the comments joined to their consultation's (draft, period) rows.
         for result in dbsession.execute(
-                sa.select(*keys, sa.func.count().label("comments"),
-                          sa.func.count(sa.distinct(Comment.author_id)).label("participants"),
-                          sa.func.count(answered.c.comment_id).label("answered"),
-                          sa.func.sum(flag(answered.c.decision.in_((Decision.accepted, Decision.partially_accepted))))
-                          .label("accepted"))
+                sa.select(*keys, sa.func.count(sa.distinct(Comment.author_id)).label("participants"))
                 .select_from(facts).join(Comment, Comment.draft_id == facts.c.draft_id)
-                .outerjoin(answered, answered.c.comment_id == Comment.id)
                 .where(Comment.state == "visible").group_by(*keys)):
-            row(*key_of(result)).values.update(comments=result.comments, participants=result.participants,
-                                               answered=result.answered, accepted=int(result.accepted or 0))
+            row(*key_of(result)).values["participants"] = result.participants
 
         # Days to respond: per response, from its consultation's closing (answers are written once it closed).
         responses = (sa.select(*keys, days_between(dialect, sa.func.coalesce(Draft.closed_at, Draft.closes_at),
@@ -301,10 +322,12 @@ def data_version(dbsession) -> tuple:
         sa.select(sa.func.count(Draft.id)).scalar_subquery(),
         sa.select(sa.func.max(Draft.updated_at)).scalar_subquery(),
         sa.select(sa.func.coalesce(sa.func.sum(Draft.participation_version), 0)).scalar_subquery(),
+        # Revisions are only ever added (a response changed is a new revision): the last id moves with each, read
+        # from its index where counting them would read every row.
         sa.select(sa.func.max(ResponseRevision.id)).scalar_subquery(),
-        sa.select(sa.func.count(ResponseRevision.id)).scalar_subquery(),
         sa.select(sa.func.max(ServiceRating.id)).scalar_subquery(),
-        sa.select(sa.func.max(ServiceAnswer.answered_at)).scalar_subquery(),
+        # An answer revised in place does not change whether its rating was answered.
+        sa.select(sa.func.max(ServiceAnswer.id)).scalar_subquery(),
         sa.select(sa.func.count(ServiceAnswer.id)).scalar_subquery(),
         sa.select(sa.func.max(PlanEntry.updated_at)).scalar_subquery(),
         sa.select(sa.func.max(Article.id)).scalar_subquery(),
