@@ -40,6 +40,13 @@ def seed_reported_consultation(session, agency, now, editor):
                        title_en="Directive on agencies' financial reports", opens_at=now - timedelta(days=90),
                        closes_at=now - timedelta(days=60))
     draft.closed_at, draft.published_at = draft.closes_at, now - timedelta(days=7)
+    seed_participants_and_responses(session, draft, editor)
+    return draft
+
+
+def seed_participants_and_responses(session, draft, editor):
+    """Into a published draft whose consulted text has articles 1 to 3 and whose final text has 1 and 2: the
+    participants, their comments and votes, and the responses; flushed, not committed."""
     articles = {a.number: a for a in draft.consulted_articles}
     by_article = {"1": [], "2": [], "3": []}
     person = 0
@@ -74,4 +81,3 @@ def seed_reported_consultation(session, agency, now, editor):
         session.flush()
         session.add_all(ResponseChange(response_id=response.id, article_id=final[n].id) for n in changed)
     session.flush()
-    return draft

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from pyramid.registry import Registry
 
 from eparticipation.consultations.models import (
     Article,
@@ -10,11 +14,18 @@ from eparticipation.consultations.models import (
     Draft,
     State,
 )
+from eparticipation.accounts.models import User
+from eparticipation.clock import SystemClock
 from eparticipation.consultations.services import refresh_search_text
 from eparticipation.db import get_session_factory, utcnow
+from eparticipation.incentives import read_settings as points_rules
+from eparticipation.incentives.services import settle
+from eparticipation.participation.models import Comment, Vote
+from eparticipation.reports.services import ReportBuilder, report_of, request_build
 from eparticipation.surveys.models import Question, QuestionKind, Survey
 
 from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user
+from ..report_seed import seed_participants_and_responses
 
 AGENCY_CODE = "browser-agency"
 EXISTING_EMAIL = "existing.participant@example.org"
@@ -58,6 +69,14 @@ ANSWERED_COMMENTS = [
     ("2", "مهلت سه ماه برای دستگاه‌های کوچک بسیار کوتاه است و باید بیشتر شود."),
     ("2", "برای دستگاه‌های کوچک، مهلت ارسال گزارش باید دست‌کم شش ماه باشد."),
 ]
+# The published draft's report: 46 participants (tests/report_seed.py), their responses, the report built by the
+# report worker, summarised and finalised, frozen with the outcome; everyone's points settled as their acts would
+# have. Its first participant (article 1, accepted; Tehran; the consultation's first comment) signs in.
+REPORT_SUMMARY_FA = "شرکت‌کنندگان مهلت سه ماهه را برای دستگاه‌های کوچک کوتاه و تعریف دستگاه کوچک را مبهم می‌دانند."
+REPORT_SUMMARY_EN = ("Participants find the three-month deadline too short for small agencies and their "
+                     "definition vague.")
+REPORTED_EMAIL = "reported.participant@example.org"
+REPORTED_NAME = "ستاره رضایی"
 # A word only the draft in consultation holds, in both languages, for the listing's search.
 SEARCH_WORD_FA = "شفافیت"
 SEARCH_WORD_EN = "transparency"
@@ -71,7 +90,8 @@ class SeededDrafts:
     in_consultation: int  # chapters, articles with notes; article 1 is long, so article 2 starts below the fold
     closing_soon: int  # in consultation, ends within a week (another agency, another type of document)
     closed: int
-    published: int  # its final text differs from the consulted one: a word changed, an article removed, one added
+    published: int  # its final text differs from the consulted one: a word changed, an article removed, one added;
+    # 46 participants, their responses, a final report (seed_report) and their points
     unopened: int  # state draft of another agency: not listed for visitors
     # In consultation (closes in 20 days), three articles, a survey (SURVEY_QUESTIONS) and one visible comment
     # on article 1 by OTHER_PARTICIPANT; the citizen has not taken part yet.
@@ -152,6 +172,7 @@ def seed_drafts(session, agency, other_agency) -> SeededDrafts:
     closed.document_type = DocumentType.bill
     closed.closed_at = closed.closes_at
 
+    # Its participation, responses and report are added by seed_report once the editor exists.
     published = make_draft(session, agency, state="published", articles=0, title_fa="دستورالعمل گزارش‌های مالی",
                            title_en="Directive on financial reports", opens_at=now - timedelta(days=90),
                            closes_at=now - timedelta(days=60))
@@ -212,10 +233,58 @@ def seed_accountability(session, agency) -> int:
     return draft.id
 
 
+def worker_registry() -> Registry:
+    """What the report worker and the points' rules read of the app's registry, at the defaults the live server
+    runs with (it names none of these settings): k, the themes' number, the clock."""
+    registry = Registry("browser-seed")
+    registry.settings = {"eparticipation.report.k": 5, "eparticipation.report.max_themes": 8,
+                         "eparticipation.report.concurrent": False}
+    registry["clock"] = SystemClock()
+    registry["eparticipation.incentives"] = points_rules({})
+    return registry
+
+
+def seed_report(session, draft_id):
+    """The published draft's participants, comments, votes and responses (tests/report_seed.py), its first
+    participant given an address to sign in with; its report queued. Flushed, not committed."""
+    draft = session.get(Draft, draft_id)
+    editor = session.scalars(sa.select(User).where(User.email == EDITOR_EMAIL)).one()
+    seed_participants_and_responses(session, draft, editor)
+    first = session.scalars(sa.select(Comment).where(Comment.draft_id == draft.id)
+                            .order_by(Comment.created_at, Comment.id).limit(1)).one()
+    first.author.email, first.author.display_name = REPORTED_EMAIL, REPORTED_NAME
+    request_build(session, draft, draft.closed_at)
+    session.flush()
+
+
+def finish_report(engine, draft_id):
+    """What the workers and the editors did after the consultation closed: the report built by the report
+    worker (which commits), its summary written, finalised and frozen with the outcome; and the points of
+    every participant settled, as their acts and the publication would have (the seed wrote the acts directly)."""
+    registry = worker_registry()
+    session_factory = get_session_factory(engine)
+    built = ReportBuilder(registry, session_factory=session_factory).drain()
+    assert [outcome.status.value for outcome in built] == ["ready"], built
+    session = session_factory()
+    try:
+        draft = session.get(Draft, draft_id)
+        report = report_of(session, draft)
+        report.summary = {"fa": REPORT_SUMMARY_FA, "en": REPORT_SUMMARY_EN}
+        report.finalised_at = report.frozen_at = draft.published_at
+        request = SimpleNamespace(dbsession=session, registry=registry, now=draft.published_at)
+        people = set(session.scalars(sa.select(Comment.author_id).where(Comment.draft_id == draft.id)))
+        people.update(session.scalars(sa.select(Vote.user_id).where(Vote.draft_id == draft.id)))
+        for user_id in sorted(people):
+            settle(request, user_id, draft)
+        session.commit()
+    finally:
+        session.close()
+
+
 def seed(engine) -> SeededDrafts:
     """One agency (for the home page) and one participant who can sign in; an agency with a coordinator
     and drafts in every state; the participation draft's survey, citizen and other participant's comment;
-    committed for real."""
+    the published draft's participation, responses, report and points; committed for real."""
     session = get_session_factory(engine)()
     try:
         agency = make_agency(session, code=AGENCY_CODE)
@@ -226,7 +295,9 @@ def seed(engine) -> SeededDrafts:
         drafts = seed_drafts(session, consulting, agency)
         seed_participation(session, drafts.participation)
         drafts = replace(drafts, to_answer=seed_accountability(session, consulting))
+        seed_report(session, drafts.published)
         session.commit()
-        return drafts
     finally:
         session.close()
+    finish_report(engine, drafts.published)
+    return drafts
