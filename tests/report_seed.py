@@ -6,6 +6,7 @@ report's functional tests and its browser tests (which commit it into the live s
 from datetime import timedelta
 
 from eparticipation.accounts.models import Gender, StakeholderCategory
+from eparticipation.i18n import localize_digits
 from eparticipation.participation.models import Vote, VoteChoice
 from eparticipation.responses.models import (
     Decision,
@@ -53,11 +54,12 @@ def seed_participants_and_responses(session, draft, editor):
     for province, count in PROVINCES:
         for _ in range(count):
             category = CATEGORIES[person % len(CATEGORIES)]
-            user = make_user(session, display_name=f"شرکت‌کننده {person}", residence=province,
+            user = make_user(session, display_name=f"شرکت‌کننده {localize_digits(person, 'fa')}", residence=province,
                              gender=Gender.female if person % 5 in (0, 2) else Gender.male,
                              birth_year=BIRTH_YEARS[person % len(BIRTH_YEARS)], stakeholder_category=category)
             number = "1" if person % 2 == 0 else ("2" if person % 4 == 1 else "3")
-            comment = make_comment(session, draft, user, body=f"{COMMENT_BODIES[number]} ({person})",
+            comment = make_comment(session, draft, user,
+                                   body=f"{COMMENT_BODIES[number]} ({localize_digits(person, 'fa')})",
                                    article=articles[number], stakeholder_category=category,
                                    created_at=draft.opens_at + timedelta(days=1, hours=person))
             by_article[number].append(comment)

@@ -92,6 +92,9 @@ def test_the_report_reads_in_order_with_its_figures(device, live_server, screens
     contents = page.locator("nav.report-contents a")
     expect(contents).to_have_count(len(SECTIONS))
     assert [contents.nth(i).get_attribute("href") for i in range(len(SECTIONS))] == [f"#{s}-heading" for s in SECTIONS]
+    # The sections are numbered in the page's digits (۱، ۲، ۳… in Persian).
+    marker = page.locator("nav.report-contents > ol").evaluate("list => getComputedStyle(list).listStyleType")
+    assert marker == ("persian" if language == "fa" else "decimal")
     expect(page.locator("#summary-heading")).to_have_text(translated("Summary", language))
     headings = page.locator("main section.report-part > :is(h2, h3)")
     expect(headings).to_have_count(len(SECTIONS))

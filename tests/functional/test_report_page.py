@@ -72,6 +72,12 @@ def test_the_cover_and_summary_come_before_the_figures_and_tables(testapp, publi
     contents = [a["href"] for a in page.html.select("nav.report-contents a")]
     assert contents == [f"#{name}-heading" for name in SECTIONS[2:]]
     assert all(page.html.find(id=href[1:]) is not None for href in contents)
+    # Subsections are listed inside their section's item: the sections' numbers run 1, 2, 3… without gaps.
+    numbered = page.html.select("nav.report-contents > ol > li")
+    assert [li.a["href"] for li in numbered] == [f"#{name}-heading" for name in SECTIONS[2:]
+                                                 if name not in ("pyramid", "provinces", "categories")]
+    who = next(li for li in numbered if li.a["href"] == "#numbers-heading")
+    assert [a["href"] for a in who.select("ul a")] == ["#pyramid-heading", "#provinces-heading", "#categories-heading"]
 
 
 @pytest.mark.parametrize("language", ["fa", "en"])
