@@ -44,8 +44,24 @@ class Refused(Exception):
 
 
 def canonical(document) -> bytes:
-    """JCS (RFC 8785) for documents of strings, integers, booleans, lists and objects."""
+    """JCS (RFC 8785) for documents of strings, integers, booleans, lists and objects with ASCII keys. Within
+    those, sorted keys and compact separators are exactly JCS; anything else (a float, whose JCS form is
+    ECMAScript's; a key outside ASCII, sorted by UTF-16 units) is refused rather than signed in another form."""
+    refuse_outside_jcs_subset(document)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def refuse_outside_jcs_subset(value) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise TypeError(f"a certificate's keys are ASCII strings, not {key!r}")
+            refuse_outside_jcs_subset(item)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_outside_jcs_subset(item)
+    elif value is not None and not isinstance(value, (str, bool, int)):
+        raise TypeError(f"a certificate holds strings, integers, booleans, lists and objects, not {type(value).__name__}")
 
 
 def base58(data: bytes) -> str:
