@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from eparticipation.certificates import services as certificates
 from eparticipation.certificates.models import Certificate
+from eparticipation.consultations.models import DocumentType
 from eparticipation.feedback.models import Service
 from eparticipation.participation.models import Comment
 from eparticipation.planning.models import PlanEntry, PlanState
@@ -109,7 +110,7 @@ def world(app, dbsession):
     make_final_report(dbsession, drafts["closed"])
     service = Service(agency_id=agency.id, name_fa="صدور پروانه", name_en="Permits")
     entry = PlanEntry(agency_id=agency.id, year=1405, quarter=4, title_fa="آیین‌نامه مالیات", title_en="Tax bylaw",
-                      document_type="bylaw", reason="برای ساده کردن پرداخت", state=PlanState.published,
+                      document_type=DocumentType.bylaw, reason="برای ساده کردن پرداخت", state=PlanState.published,
                       published_at=NOW - timedelta(days=10), created_at=NOW, updated_at=NOW)
     dbsession.add_all([service, entry])
     dbsession.flush()
