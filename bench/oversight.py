@@ -7,9 +7,13 @@ text that changed), the comments (1 % hidden, 2 % withdrawn), a response for eve
 them (60 % answered), and 300,000 service ratings over the 60 Jalali months (a quarter with a comment, two
 thirds of those answered). Then:
 
+- the kept counts (oversight/tallies.py) built from the seeded comments by `tallies.rebuild`, as the migration
+  does on an existing database;
 - cold: `indicators.compute` (no cache), several runs; the statements and their count;
 - warm: `indicators.cached_dashboard` once the figures are cached (the data's version is read each time);
 - the public page /transparency/ in-process (WebTest), cold (cache cleared) and warm;
+- what keeping the counts costs a writer: a comment written (ORM, flushed, rolled back) with the tallies'
+  flush listeners and with them removed;
 - the process's peak memory (ru_maxrss).
 
 Usage: .venv/bin/python bench/oversight.py [--database-url URL] [--comments N] [--runs N] [--keep] [--json]
@@ -39,7 +43,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.draft_page import app_settings, ensure_database, rebuild_schema  # noqa: E402
 from eparticipation.db import get_engine  # noqa: E402
-from eparticipation.oversight import indicators  # noqa: E402
+from eparticipation.oversight import indicators, tallies  # noqa: E402
+from eparticipation.consultations.models import Draft  # noqa: E402
+from eparticipation.participation.models import Comment  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/eparticipation_oversight_bench"
 AGENCIES = 30
@@ -185,6 +191,47 @@ def measure(engine, runs: int) -> dict:
                                      sorted(slowest.items(), key=lambda item: -item[1])[:8]}}
 
 
+def rebuild_tallies(engine) -> float:
+    started = time.perf_counter()
+    with Session(engine) as session, session.begin():
+        tallies.rebuild(session)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE comment_tallies, participation_presence, participation_headcounts")
+    seconds = time.perf_counter() - started
+    log(f"  tallies rebuilt: {seconds:.1f} s")
+    return seconds
+
+
+def measure_writes(engine, writes: int = 100) -> dict:
+    """Median ms to write one comment (flush, then roll back), with the tallies' listeners and without them."""
+    draft_id = 1
+
+    def write(n):
+        with Session(engine) as session:
+            draft = session.get(Draft, draft_id)  # noqa: F841 (loaded, as the comment view has it with its context)
+            started = time.perf_counter()
+            now = datetime.now(timezone.utc)
+            session.add(Comment(draft_id=draft_id, author_id=1 + (n * 7) % PEOPLE, body=f"نظر تازه {n}",
+                                fingerprint=f"bench-write-{n}", state="visible", support_count=0, created_at=now,
+                                updated_at=now))
+            session.flush()
+            seconds = time.perf_counter() - started
+            session.rollback()
+            return seconds
+
+    listeners = (("before_flush", tallies.read_before), ("after_flush", tallies.add_after))
+    kept = [write(n) for n in range(writes)]
+    for name, listener in listeners:
+        sa.event.remove(Session, name, listener)
+    try:
+        bare = [write(n) for n in range(writes)]
+    finally:
+        for name, listener in listeners:
+            sa.event.listen(Session, name, listener)
+    return {"comment_write_ms_with_tallies": round(statistics.median(kept) * 1000, 2),
+            "comment_write_ms_without": round(statistics.median(bare) * 1000, 2)}
+
+
 def measure_page(database_url: str, runs: int) -> dict:
     import webtest
 
@@ -226,9 +273,11 @@ def main(argv=None):
         rebuild_schema(engine)
         log("seeding")
         seed(engine, args.comments)
+    rebuilt = {} if args.keep else {"tallies_rebuild_s": round(rebuild_tallies(engine), 1)}
     with engine.connect() as connection:
         comments = connection.scalar(sa.text("SELECT count(*) FROM comments"))
-    results = {"comments": comments, **measure(engine, args.runs), **measure_page(args.database_url, args.runs),
+    results = {"comments": comments, **rebuilt, **measure(engine, args.runs), **measure_page(args.database_url, args.runs),
+               **measure_writes(engine),
                "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     goals = {"cold ≤ 2 s": results["cold_median_s"] <= 2, "warm ≤ 100 ms": results["warm_median_ms"] <= 100,
              "memory < 500 MiB": results["peak_memory_mib"] < 500}

@@ -37,12 +37,12 @@ from eparticipation.consultations.models import Article, ConsultedArticle, Draft
 from eparticipation.db import UTCDateTime
 from eparticipation.feedback.models import Service, ServiceAnswer, ServiceRating
 from eparticipation.i18n import DISPLAY_TIMEZONE
-from eparticipation.participation.models import Comment
+from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount
+from eparticipation.oversight.tallies import HELD_STATES
 from eparticipation.planning.models import PlanEntry
 from eparticipation.planning.services import announced_in_advance_condition
-from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
+from eparticipation.responses.models import Response, ResponseRevision
 
-HELD_STATES = (State.consultation, State.closed, State.published)
 CLOSED_STATES = (State.closed, State.published)
 SHARES = {  # indicator -> the indicator whose count is its denominator
     "announced": "held", "min_days": "held", "languages": "held", "published": "closed", "answered": "comments",
@@ -157,15 +157,6 @@ def changed_drafts():
     return sa.union(added_or_changed, removed)
 
 
-def latest_decisions():
-    """(response_id, decision) of each response's latest revision."""
-    latest = (sa.select(ResponseRevision.response_id, sa.func.max(ResponseRevision.number).label("number"))
-              .group_by(ResponseRevision.response_id).subquery("latest"))
-    return (sa.select(ResponseRevision.response_id, ResponseRevision.decision)
-            .join(latest, sa.and_(latest.c.response_id == ResponseRevision.response_id,
-                                  latest.c.number == ResponseRevision.number)))
-
-
 def flag(condition):
     return sa.case((condition, 1), else_=0)
 
@@ -194,26 +185,15 @@ def consultation_facts(dialect: str, periods, settings):
 
 
 def comment_counts(facts):
-    """(agency or NULL for the ministry, period, comments, answered, accepted) in one statement. These counts
-    add up, so the comments are read once: counted per consultation (a materialised CTE), then summed per
-    agency and period and per period."""
-    decisions = latest_decisions().subquery("decisions")
-    answered = (sa.select(ResponseComment.comment_id, decisions.c.decision)
-                .join(decisions, decisions.c.response_id == ResponseComment.response_id).subquery("answers"))
-    per_draft = (
-        sa.select(Comment.draft_id, sa.func.count().label("comments"),
-                  sa.func.count(answered.c.comment_id).label("answered"),
-                  sa.func.coalesce(sa.func.sum(flag(answered.c.decision.in_(
-                      (Decision.accepted, Decision.partially_accepted)))), 0).label("accepted"))
-        .outerjoin(answered, answered.c.comment_id == Comment.id)
-        .where(Comment.state == "visible", Comment.draft_id.in_(sa.select(facts.c.draft_id)))
-        .group_by(Comment.draft_id)
-    ).cte("per_draft").prefix_with("MATERIALIZED")
+    """(agency or NULL for the ministry, period, comments, answered, accepted) in one statement, from the
+    consultations' tallies (kept as people write, oversight/tallies.py): a row per consultation, not per comment."""
 
     def summed(agency, *keys):
         return (sa.select(agency.label("agency_id"), facts.c.period,
-                          *(sa.func.sum(per_draft.c[name]).label(name) for name in ("comments", "answered", "accepted")))
-                .select_from(facts).join(per_draft, per_draft.c.draft_id == facts.c.draft_id)
+                          *(sa.func.sum(getattr(CommentTally, column)).label(name)
+                            for name, column in (("comments", "visible"), ("answered", "answered"),
+                                                 ("accepted", "accepted"))))
+                .select_from(facts).join(CommentTally, CommentTally.draft_id == facts.c.draft_id)
                 .group_by(*keys, facts.c.period))
 
     return sa.union_all(summed(facts.c.agency_id, facts.c.agency_id), summed(sa.cast(sa.null(), sa.Integer)))
@@ -273,14 +253,6 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, facts.c.publish_days, keys, facts)):
             row(*key_of(result)).values["publish_days_median"] = float(result.median)
 
-        # People are counted once per row (a person may comment at two agencies, or in two quarters of a year):
-        # a distinct count per grouping, over the comments joined to their consultation's (draft, period) rows.
-        for result in dbsession.execute(
-                sa.select(*keys, sa.func.count(sa.distinct(Comment.author_id)).label("participants"))
-                .select_from(facts).join(Comment, Comment.draft_id == facts.c.draft_id)
-                .where(Comment.state == "visible").group_by(*keys)):
-            row(*key_of(result)).values["participants"] = result.participants
-
         # Days to respond: per response, from its consultation's closing (answers are written once it closed).
         responses = (sa.select(*keys, days_between(dialect, sa.func.coalesce(Draft.closed_at, Draft.closes_at),
                                                    Response.created_at).label("days"))
@@ -290,9 +262,16 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, responses.c.days, response_keys, responses)):
             row(*key_of(result)).values["respond_days_median"] = float(result.median)
 
+    # People are counted once per row (a person may comment at two agencies, or in two quarters of a year): the
+    # headcounts kept per scope and period as people write (oversight/tallies.py).
+    wanted = {period.key for period in periods}
+    for result in dbsession.execute(sa.select(Headcount.scope, Headcount.period, Headcount.people)
+                                    .where(Headcount.period.in_(sorted(wanted)), Headcount.people > 0)):
+        row(None if result.scope == MINISTRY_SCOPE else result.scope, result.period).values["participants"] = \
+            result.people
+
     # Ratings are many and additive: one statement counts them per agency and Jalali month (the month each was
     # given, stored with it), and the months are added up into quarters, years and the ministry here.
-    wanted = {period.key for period in periods}
     has_comment = sa.func.length(sa.func.trim(sa.func.coalesce(ServiceRating.comment, ""))) > 0
     for result in dbsession.execute(
             sa.select(Service.agency_id, ServiceRating.period, sa.func.count().label("ratings"),
