@@ -2,9 +2,11 @@
 
 Every figure is an SQL aggregate: the statements join the rows to a small table of periods (one row per Jalali
 quarter and one per Jalali year, their bounds computed here in Python) by range, and GROUP BY agency and period.
-The number of statements is fixed; nothing is loaded per consultation. A consultation belongs to the period in
-which it opened; its comments, responses and outcome count in that period too. Service ratings count in the
-Jalali month they were given (stored with each rating), added up into its quarter and its year.
+The number of statements is fixed; nothing is loaded per consultation, and the comments are not read at all:
+their counts per consultation and the headcounts per agency and period are kept as people write
+(oversight/tallies.py). A consultation belongs to the period in which it opened; its comments, responses and
+outcome count in that period too. Service ratings count in the Jalali month they were given (stored with each
+rating), added up into its quarter and its year.
 
 Machine names of the indicators (the CSV's columns, the drill-down's `indicator`):
 
