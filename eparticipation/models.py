@@ -44,7 +44,7 @@ from eparticipation.participation.models import (  # noqa: F401
     ModerationAct,
     Vote,
 )
-from eparticipation.oversight.models import CommentTally, Headcount, Presence  # noqa: F401
+from eparticipation.oversight.models import CommentTally, Headcount, Presence, ResponseDelay  # noqa: F401
 from eparticipation.oversight import tallies  # noqa: F401 (the flush listeners that keep those counts)
 from eparticipation.planning.models import PlanComment, PlanEntry, PlanFollow  # noqa: F401
 from eparticipation.ratelimits import RateCounter  # noqa: F401

@@ -39,11 +39,11 @@ from eparticipation.consultations.models import Article, ConsultedArticle, Draft
 from eparticipation.db import UTCDateTime
 from eparticipation.feedback.models import Service, ServiceAnswer, ServiceRating
 from eparticipation.i18n import DISPLAY_TIMEZONE
-from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount
+from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount, ResponseDelay
 from eparticipation.oversight.tallies import HELD_STATES
 from eparticipation.planning.models import PlanEntry
 from eparticipation.planning.services import announced_in_advance_condition
-from eparticipation.responses.models import Response, ResponseRevision
+from eparticipation.responses.models import ResponseRevision
 
 CLOSED_STATES = (State.closed, State.published)
 SHARES = {  # indicator -> the indicator whose count is its denominator
@@ -218,6 +218,27 @@ def median(dialect: str, value, group_columns, source):
     return sa.select(*keys, sa.func.avg(ranked.c.value).label("median")).where(middle).group_by(*keys)
 
 
+def respond_medians(dbsession, wanted: set) -> dict:
+    """(scope, period) → median days from the closing to each response, from the delays kept per tenth of a day
+    (oversight/tallies.py). The middle response of n is at place (n + 1) // 2 and, when n is even, the next one
+    too (their mean is the median); the statement returns only the delays whose responses hold those places:
+    a delay's responses hold the places after `before` up to `upto`."""
+    ordered = ResponseDelay.scope, ResponseDelay.period
+    running = (sa.select(*ordered, ResponseDelay.tenths, ResponseDelay.responses,
+                         sa.func.sum(ResponseDelay.responses).over(partition_by=ordered, order_by=ResponseDelay.tenths)
+                         .label("upto"),
+                         sa.func.sum(ResponseDelay.responses).over(partition_by=ordered).label("n"))
+               .where(ResponseDelay.period.in_(sorted(wanted)), ResponseDelay.responses > 0).subquery("running"))
+    before = running.c.upto - running.c.responses
+    middle = {}
+    for result in dbsession.execute(sa.select(running).where(2 * before <= running.c.n, 2 * running.c.upto >= running.c.n)):
+        n, upto = int(result.n), int(result.upto)
+        places = {(n + 1) // 2, n // 2 + 1}
+        held = [place for place in places if upto - result.responses < place <= upto]
+        middle.setdefault((result.scope, result.period), []).extend([result.tenths] * len(held))
+    return {key: sum(tenths) / len(tenths) / 10 for key, tenths in middle.items()}
+
+
 def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
     """Every figure for every agency and the ministry, for each year of `years` and its quarters."""
     dialect = dbsession.get_bind().dialect.name
@@ -255,18 +276,12 @@ def compute(dbsession, settings, years: range, agency_ids=None) -> Dashboard:
         for result in dbsession.execute(median(dialect, facts.c.publish_days, keys, facts)):
             row(*key_of(result)).values["publish_days_median"] = float(result.median)
 
-        # Days to respond: per response, from its consultation's closing (answers are written once it closed).
-        responses = (sa.select(*keys, days_between(dialect, sa.func.coalesce(Draft.closed_at, Draft.closes_at),
-                                                   Response.created_at).label("days"))
-                     .select_from(facts).join(Response, Response.draft_id == facts.c.draft_id)
-                     .join(Draft, Draft.id == facts.c.draft_id).subquery("responded"))
-        response_keys = [responses.c.agency_id, responses.c.period] if by_agency else [responses.c.period]
-        for result in dbsession.execute(median(dialect, responses.c.days, response_keys, responses)):
-            row(*key_of(result)).values["respond_days_median"] = float(result.median)
 
     # People are counted once per row (a person may comment at two agencies, or in two quarters of a year): the
     # headcounts kept per scope and period as people write (oversight/tallies.py).
     wanted = {period.key for period in periods}
+    for (scope, period), days in respond_medians(dbsession, wanted).items():
+        row(None if scope == MINISTRY_SCOPE else scope, period).values["respond_days_median"] = days
     for result in dbsession.execute(sa.select(Headcount.scope, Headcount.period, Headcount.people)
                                     .where(Headcount.period.in_(sorted(wanted)), Headcount.people > 0)):
         row(None if result.scope == MINISTRY_SCOPE else result.scope, result.period).values["participants"] = \

@@ -50,3 +50,16 @@ class Headcount(Base):
     scope: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     period: Mapped[str] = mapped_column(sa.String(PERIOD_MAX), primary_key=True)
     people: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class ResponseDelay(Base):
+    """How many responses were written a given time after their consultation closed, per scope and period: the
+    median days to respond is read from these counts. The time is in tenths of a day, the precision the dashboard
+    shows, so that a cell holds as many rows as there are distinct delays, not as many as responses."""
+
+    __tablename__ = "response_delays"
+
+    scope: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(PERIOD_MAX), primary_key=True)
+    tenths: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # of a day, rounded half up
+    responses: Mapped[int] = mapped_column(sa.Integer, default=0)

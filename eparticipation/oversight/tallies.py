@@ -6,13 +6,14 @@ the database; after it, read again; the difference is added to the tallies, the 
 person arrives in or leaves a scope and period, its headcount. All of it is upserts that add (atomic under
 concurrency on both databases), so two writers never lose each other's counts. Reading the contributions
 rather than reasoning about each code path keeps the rule in one place: whatever a flush changes, the counts
-follow.
+follow. A response's delay after the closing (for the median days to respond) is counted when it is added.
 
 `rebuild` computes every count from the comments (the migration that created the tables, and benchmarks that
 seed in bulk, call it); `differences` compares what is kept with what `rebuild` would write
 (`eparticipation-tallies` reports them and repairs).
 """
 
+import math
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -23,9 +24,9 @@ from sqlalchemy.orm import Session
 from eparticipation.consultations.models import Draft, State
 from eparticipation.db import dialect_insert
 from eparticipation.i18n import DISPLAY_TIMEZONE
-from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount, Presence
+from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount, Presence, ResponseDelay
 from eparticipation.participation.models import Comment, CommentState
-from eparticipation.responses.models import Decision, ResponseComment, ResponseRevision
+from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 
 HELD_STATES = (State.consultation, State.closed, State.published)
 ACCEPTING = (Decision.accepted, Decision.partially_accepted)
@@ -40,6 +41,33 @@ def cells_of(agency_id, opens_at, state) -> tuple:
     day = JalaliDate(opens_at.astimezone(DISPLAY_TIMEZONE).date())
     quarter, year = f"{day.year}-{(day.month - 1) // 3 + 1}", str(day.year)
     return ((agency_id, quarter), (agency_id, year), (MINISTRY_SCOPE, quarter), (MINISTRY_SCOPE, year))
+
+
+def tenths_of_a_day(closing, written) -> int:
+    """A response's delay after its consultation closed, in tenths of a day, rounded half up (the same rule in
+    every place that counts it, which is why the counting is done here and not in SQL)."""
+    return math.floor((written - closing).total_seconds() / 8640 + 0.5)
+
+
+def delay_cells(draft_row, written) -> list:
+    """The (scope, period, tenths) rows a response counts in."""
+    closing = draft_row.closed_at or draft_row.closes_at
+    if closing is None:
+        return []
+    tenths = tenths_of_a_day(closing, written)
+    return [(scope, period, tenths) for scope, period in cells_of(draft_row.agency_id, draft_row.opens_at,
+                                                                   draft_row.state)]
+
+
+def add_delays(connection, dbsession, moved: dict):
+    """Add (scope, period, tenths) → responses differences to the kept delays."""
+    moved = {key: count for key, count in moved.items() if count}
+    if moved:
+        insert = dialect_insert(dbsession, ResponseDelay)
+        connection.execute(insert.on_conflict_do_update(index_elements=["scope", "period", "tenths"], set_={
+            "responses": ResponseDelay.responses + insert.excluded.responses}), [
+            {"scope": scope, "period": period, "tenths": tenths, "responses": count}
+            for (scope, period, tenths), count in sorted(moved.items())])
 
 
 # --- what a set of comments contributes ------------------------------------------------------------------------
@@ -198,10 +226,15 @@ def read_before(session, flush_context, instances):
             response = obj.response
             if response is not None and response.id is not None:
                 responses.add(response.id)
+    delays = defaultdict(int)
     for obj in session.deleted:
         if isinstance(obj, Comment):
             comment_ids.add(obj.id)
-    if not (comment_ids or draft_ids or responses or any(isinstance(obj, Comment) for obj in session.new)):
+        elif isinstance(obj, Response):
+            for key in delay_cells(session.get(Draft, obj.draft_id), obj.created_at):
+                delays[key] -= 1
+    if not (comment_ids or draft_ids or responses or delays
+            or any(isinstance(obj, (Comment, Response)) for obj in session.new)):
         session.info.pop(PENDING, None)
         return
     with session.no_autoflush:
@@ -209,7 +242,7 @@ def read_before(session, flush_context, instances):
         if responses:
             comment_ids.update(connection.scalars(sa.select(ResponseComment.comment_id)
                                                   .where(ResponseComment.response_id.in_(sorted(responses)))))
-        session.info[PENDING] = (comment_ids, draft_ids, read(connection, comment_ids, draft_ids))
+        session.info[PENDING] = (comment_ids, draft_ids, read(connection, comment_ids, draft_ids), delays)
 
 
 @event.listens_for(Session, "after_flush")
@@ -217,7 +250,7 @@ def add_after(session, flush_context):
     pending = session.info.pop(PENDING, None)
     if pending is None:
         return
-    comment_ids, draft_ids, before = pending
+    comment_ids, draft_ids, before, delays = pending
     # The comments this flush inserted (the lists still show what was flushed) are new: nothing answers them
     # yet, and their consultation is in the session (a comment is written on the draft its view loaded), so
     # what they contribute needs no statement.
@@ -227,8 +260,14 @@ def add_after(session, flush_context):
             draft = session.get(Draft, obj.draft_id)
             after.add_comment(obj.draft_id, obj.author_id, cells_of(draft.agency_id, draft.opens_at, draft.state),
                               obj.state == CommentState.visible, False, False)
+    # A response is written once its consultation closed, and never moved: its delay is counted when it is added.
+    for obj in session.new:
+        if isinstance(obj, Response):
+            for key in delay_cells(session.get(Draft, obj.draft_id), obj.created_at):
+                delays[key] += 1
     connection = session.connection()
     add(connection, session, read(connection, comment_ids, draft_ids, after).minus(before))
+    add_delays(connection, session, delays)
 
 
 # --- every count from the comments -----------------------------------------------------------------------------
@@ -269,9 +308,22 @@ def expected_presence(dbsession):
     return sa.union_all(per_agency, ministry)
 
 
+def expected_delays(dbsession) -> dict:
+    """(scope, period, tenths) → responses, from every response of a held consultation."""
+    found = defaultdict(int)
+    rows = dbsession.execute(
+        sa.select(Response.created_at, Draft.agency_id, Draft.opens_at, Draft.state, Draft.closed_at, Draft.closes_at)
+        .join(Draft, Draft.id == Response.draft_id).where(Draft.state.in_(HELD_STATES))
+        .execution_options(yield_per=10_000))
+    for row in rows:
+        for key in delay_cells(row, row.created_at):
+            found[key] += 1
+    return dict(found)
+
+
 def rebuild(dbsession):
-    """Every count computed afresh from the comments, replacing what was kept."""
-    for model in (CommentTally, Presence, Headcount):
+    """Every count computed afresh from the comments and responses, replacing what was kept."""
+    for model in (CommentTally, Presence, Headcount, ResponseDelay):
         dbsession.execute(sa.delete(model))
     dbsession.execute(sa.insert(CommentTally).from_select(["draft_id", "visible", "answered", "accepted"],
                                                           expected_tallies()))
@@ -282,6 +334,11 @@ def rebuild(dbsession):
             ["scope", "period", "people"],
             sa.select(Presence.scope, Presence.period, sa.func.count()).where(Presence.comments > 0)
             .group_by(Presence.scope, Presence.period)))
+    delays = sorted(expected_delays(dbsession).items())
+    for start in range(0, len(delays), 10_000):
+        dbsession.execute(sa.insert(ResponseDelay), [
+            {"scope": scope, "period": period, "tenths": tenths, "responses": count}
+            for (scope, period, tenths), count in delays[start:start + 10_000]])
 
 
 def differences(dbsession) -> list[str]:
@@ -307,4 +364,7 @@ def differences(dbsession) -> list[str]:
         people[(scope, period)] += 1
     compare("headcount", {tuple(row[:2]): row[2] for row in dbsession.execute(
         sa.select(Headcount.scope, Headcount.period, Headcount.people).where(Headcount.people > 0))}, dict(people))
+    compare("delay", {tuple(row[:3]): row[3] for row in dbsession.execute(
+        sa.select(ResponseDelay.scope, ResponseDelay.period, ResponseDelay.tenths, ResponseDelay.responses)
+        .where(ResponseDelay.responses != 0))}, expected_delays(dbsession))
     return found

@@ -1,6 +1,7 @@
 """The compliance dashboard's counts kept as people write (DESIGN E1): per consultation its visible, answered and
 accepted comments; per scope (an agency, or 0 for the ministry), Jalali period and person their visible comments;
-per scope and period the people. Filled from the comments as they stand.
+per scope and period the people; per scope, period and delay (tenths of a day) the responses. Filled from the
+comments and responses as they stand.
 
 Revision ID: tally01
 Revises: incent01
@@ -46,6 +47,14 @@ def upgrade():
         sa.Column('people', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('scope', 'period', name=op.f('pk_participation_headcounts')),
     )
+    op.create_table(
+        'response_delays',
+        sa.Column('scope', sa.Integer(), nullable=False),
+        sa.Column('period', sa.String(length=8), nullable=False),
+        sa.Column('tenths', sa.Integer(), nullable=False),
+        sa.Column('responses', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('scope', 'period', 'tenths', name=op.f('pk_response_delays')),
+    )
     # The counts of the comments already there, by the rule the application keeps them with from now on.
     from eparticipation.oversight.tallies import rebuild
 
@@ -53,6 +62,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('response_delays')
     op.drop_table('participation_headcounts')
     op.drop_table('participation_presence')
     op.drop_table('comment_tallies')

@@ -34,10 +34,11 @@ def tally(dbsession, draft) -> tuple:
     return row.visible, row.answered, row.accepted
 
 
-def answer(dbsession, draft, editor, comments, decision) -> Response:
-    response = Response(draft_id=draft.id, created_by_id=editor.id, created_at=draft.closes_at)
+def answer(dbsession, draft, editor, comments, decision, at=None) -> Response:
+    at = at or draft.closes_at
+    response = Response(draft_id=draft.id, created_by_id=editor.id, created_at=at)
     response.covered = [ResponseComment(comment_id=c.id) for c in comments]
-    response.revisions = [revision(editor, 1, decision, draft.closes_at)]
+    response.revisions = [revision(editor, 1, decision, at)]
     dbsession.add(response)
     dbsession.flush()
     return response
@@ -207,3 +208,21 @@ def test_the_migration_fills_the_counts_and_the_command_repairs_drift(command_in
     assert done.returncode == 0 and "1 count(s) differ from the comments, rebuilt." in done.stdout
     assert run(*command).returncode == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("delays, median", [
+    ((1.0, 2.0, 2.5, 10.0), 2.25),  # even: the mean of the two middle responses
+    ((3.0, 3.0, 3.0, 9.0, 0.5), 3.0),  # odd, the middle one among equal delays
+    ((4.0,), 4.0),
+    ((2.04, 2.06), 2.05),  # each delay counted to the tenth of a day (2.0 and 2.1)
+])
+def test_the_median_days_to_respond_is_read_from_the_kept_delays(dbsession, world, delays, median):
+    draft, editor = world["drafts"][0], world["editor"]
+    draft.state, draft.closed_at = State.closed, draft.closes_at
+    for n, days in enumerate(delays):
+        comment = make_comment(dbsession, draft, world["people"][n % 2], body=f"نظر {n}")
+        answer(dbsession, draft, editor, [comment], Decision.noted, at=draft.closed_at + timedelta(days=days))
+    assert tallies.differences(dbsession) == []
+    dashboard = indicators.compute(dbsession, SETTINGS, range(1398, 1399))
+    for agency, period in ((world["tax"].id, "1398-1"), (None, "1398")):
+        assert dashboard.figures(agency, period).get("respond_days_median") == pytest.approx(median)
