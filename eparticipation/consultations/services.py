@@ -131,7 +131,8 @@ def list_drafts(request, filters: Filters) -> Listing:
 def searched_drafts(request, query, wanted: search.Search, after: str, dialect: str) -> Listing:
     query, score = search.ranked(query, search.drafts_index(), wanted, dialect)
     query = search.ordered(query.add_columns(score), score, Draft.id, search.parse_cursor(after))
-    rows = request.dbsession.execute(query).unique().all()
+    with search.on_the_index(request.dbsession, wanted):
+        rows = request.dbsession.execute(query).unique().all()
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
