@@ -43,6 +43,10 @@ SELECT format('ALTER FUNCTION public.%I(%s) OWNER TO %I', p.proname, pg_get_func
  WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> :'owner'
    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \gexec
 
+-- The search index (eparticipation/search.py, migration search01) is pg_trgm's: the owner may not create an
+-- extension in this database, so it is created here, before the migrations need it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+
 GRANT CONNECT ON DATABASE :"DBNAME" TO :"owner", :"app";
 -- The owner creates the schema's objects; the application uses them and creates none.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;

@@ -76,3 +76,20 @@ def tokens(text: str) -> list[str]:
     """The words of `text` once normalised: runs of letters and digits (Persian included); everything
     else, punctuation and underscores too, separates words."""
     return _WORD.findall(normalise(text))
+
+
+# A query is cut to this many distinct words of at most this many characters: enough for any real search, and a
+# bound on the statement a hostile query can make.
+SEARCH_TERMS_MAX = 8
+SEARCH_TERM_LENGTH_MAX = 64
+
+
+def search_terms(query: str) -> list[str]:
+    """The distinct normalised words of a search query, in the order typed (see `tokens`): punctuation, `%`,
+    `_`, quotes and control characters separate words and are never searched for themselves."""
+    terms = []
+    for word in tokens(query):
+        word = word[:SEARCH_TERM_LENGTH_MAX]
+        if word not in terms:
+            terms.append(word)
+    return terms[:SEARCH_TERMS_MAX]

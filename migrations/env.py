@@ -7,6 +7,7 @@ from pyramid.paster import get_appsettings, setup_logging
 from eparticipation import read_settings
 from eparticipation.db import UTCDateTime, get_engine
 from eparticipation.models import Base
+from eparticipation.search import described_by_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,6 +27,7 @@ def run_migrations(connection):
         compare_type=True,
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -335,7 +335,8 @@ CONSULTATION_FILTERS = [
     param("state", "The state.", {"enum": ["consultation", "closed", "published"]}),
     param("open", "1: only those accepting comments now.", {"enum": ["0", "1"]}),
     param("closing", "1: only those closing within seven days.", {"enum": ["0", "1"]}),
-    param("q", "Words in the titles, summaries, calls or articles (Persian normalised).",
+    param("q", "Words that must all be in the titles, summaries, calls or articles (Persian normalised, on the "
+               "search index). A q without a word of two letters or digits is refused (400).",
           {"type": "string", "maxLength": 200}),
     param("updated_since", "Only those changed at or after this moment (ISO 8601; UTC unless it has an offset).",
           {"type": "string", "format": "date-time"}),

@@ -125,7 +125,7 @@ def consultations_statement(languages: tuple, fields: tuple):
 
 def consultations(connection, languages, filters: Filters, now, sort: str, cursor, page_size: int,
                   updated_since: datetime | None) -> Page:
-    query = filtered(consultations_statement(tuple(languages), ("title",)), filters, now)
+    query = filtered(consultations_statement(tuple(languages), ("title",)), filters, now, connection.dialect.name)
     if updated_since is not None:
         query = query.where(Draft.updated_at >= updated_since)
     key, descending = CONSULTATION_SORTS[sort]

@@ -410,6 +410,8 @@ def consultations(context, request):
         closing_soon=flag(params, "closing"),
         q=text_param(params, "q", 200),
     )
+    if filters.search.problem:  # words the listing would say it cannot search for
+        raise ApiError(400, filters.search.problem, "q")
     sort = choice(params, "sort", list(queries.CONSULTATION_SORTS)) or queries.DEFAULT_CONSULTATION_SORT
     size = page_size(params)
     cursor = cursor_param(params, sort)

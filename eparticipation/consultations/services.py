@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from eparticipation.accounts.models import Role
 from eparticipation.consultations.models import Article, DocumentType, Draft, State, Subject
+from eparticipation import search
 from eparticipation.security import effective_grants
-from eparticipation.text import normalise, search_pattern
+from eparticipation.text import normalise
 
 PAGE_SIZE = 20
 
@@ -52,7 +53,9 @@ class Filters:
     open_now: bool = False
     closing_soon: bool = False
     q: str = ""
-    after: str = ""  # the keyset cursor: "<listed_at ISO>_<id>" of the last draft of the previous page
+    # The keyset cursor of the last draft of the previous page: "<listed_at ISO>_<id>", or with a search (ranked)
+    # "<score>_<id>".
+    after: str = ""
 
     @classmethod
     def from_params(cls, params):
@@ -66,6 +69,10 @@ class Filters:
             q=params.get("q", "")[:200],
             after=params.get("after", "")[:80],
         )
+
+    @property
+    def search(self) -> search.Search:
+        return search.Search.of(self.q)
 
 
 def visible_drafts(request):
@@ -83,17 +90,29 @@ def sees_unopened_drafts(request) -> bool:
     return any(g.role == Role.auditor or g.agency_id is not None for g in grants)
 
 
-def list_drafts(request, filters: Filters):
-    """One page of the listing, newest first, keyset-paged so that deep pages cost what the first does.
-    Returns (drafts, cursor of the next page or None)."""
+@dataclass
+class Listing:
+    drafts: list[Draft]
+    next_cursor: str | None
+    search: search.Search
+    snippets: dict  # draft id -> the text around what was searched for (Markup)
+
+
+def list_drafts(request, filters: Filters) -> Listing:
+    """One page of the listing, keyset-paged so that deep pages cost what the first does: newest first, or, with
+    words to search for, the best matches first."""
+    wanted = filters.search
     query = (
         sa.select(Draft)
         .where(visible_drafts(request))
         .options(selectinload(Draft.texts))
-        .order_by(Draft.listed_at.desc(), Draft.id.desc())
         .limit(PAGE_SIZE + 1)
     )
-    query = filtered(query, filters, request.now)
+    dialect = search.dialect_of(request.dbsession)
+    query = filtered(query, filters, request.now, dialect, with_search=False)
+    if wanted.usable:
+        return searched_drafts(request, query, wanted, filters.after, dialect)
+    query = query.order_by(Draft.listed_at.desc(), Draft.id.desc())
     cursor = parse_cursor(filters.after)
     if cursor:
         listed_at, draft_id = cursor
@@ -106,12 +125,52 @@ def list_drafts(request, filters: Filters):
         drafts = drafts[:PAGE_SIZE]
         last = drafts[-1]
         next_cursor = f"{last.listed_at.isoformat()}_{last.id}"
-    return drafts, next_cursor
+    return Listing(drafts, next_cursor, wanted, {})
 
 
-def filtered(query, filters: Filters, now: datetime):
+def searched_drafts(request, query, wanted: search.Search, after: str, dialect: str) -> Listing:
+    query, score = search.ranked(query, search.drafts_index(), wanted, dialect)
+    query = search.ordered(query.add_columns(score), score, Draft.id, search.parse_cursor(after))
+    with search.on_the_index(request.dbsession, wanted):
+        rows = request.dbsession.execute(query).unique().all()
+    next_cursor = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        next_cursor = search.cursor_of(rows[-1][1], rows[-1][0].id)
+    drafts = [draft for draft, _ in rows]
+    return Listing(drafts, next_cursor, wanted, draft_snippets(request, drafts, wanted))
+
+
+def draft_snippets(request, drafts: list[Draft], wanted: search.Search) -> dict:
+    """For each draft found, the text around the first word found: in its summary or call (the reader's
+    language first), else in its articles, read for those drafts only. The title is shown anyway."""
+    language = request.locale_name
+    snippets, unfound = {}, []
+    for draft in drafts:
+        texts = sorted(draft.texts.values(), key=lambda text: text.language != language)
+        found = search.first_snippet([part for text in texts for part in (text.summary, text.call)], wanted)
+        if found is None:
+            unfound.append(draft.id)
+        else:
+            snippets[draft.id] = found
+    if unfound:
+        rows = request.dbsession.execute(
+            sa.select(Article.draft_id, Article.chapter, Article.heading, Article.text, Article.notes)
+            .where(Article.draft_id.in_(unfound)).order_by(Article.draft_id, Article.position)
+        ).all()
+        for row in rows:
+            if row.draft_id not in snippets:
+                found = search.first_snippet([row.heading, row.text, *row.notes, row.chapter or ""], wanted)
+                if found is not None:
+                    snippets[row.draft_id] = found
+    return snippets
+
+
+def filtered(query, filters: Filters, now: datetime, dialect: str, with_search: bool = True):
     """The listing's filters (agency, type, subject, state, open now, closing soon, words) on a select from drafts; the
-    open-data API applies the same ones. The agency is matched by a subquery, so the select may join it itself."""
+    open-data API applies the same ones. The agency is matched by a subquery, so the select may join it itself.
+    The words are looked for on the search index of `dialect`'s database (search.py); without `with_search` the
+    caller looks for them itself, ranked."""
     from eparticipation.agencies.models import Agency
 
     if filters.agency:
@@ -127,9 +186,9 @@ def filtered(query, filters: Filters, now: datetime):
         query = query.where(Draft.state == State.consultation, Draft.opens_at <= now, Draft.closes_at > now)
     if filters.closing_soon:
         query = query.where(Draft.closes_at <= now + timedelta(days=7))
-    pattern = search_pattern(filters.q)
-    if pattern:
-        query = query.where(Draft.search_text.like(pattern, escape="\\"))
+    wanted = filters.search
+    if with_search and wanted.usable:
+        query = query.where(search.condition(search.drafts_index(), wanted, dialect))
     return query
 
 

@@ -80,13 +80,15 @@ def presentation(request):
 @view_config(context=ConsultationContainer, renderer="consultations/list.jinja2", permission=Permissions.SiteView)
 def listing(context, request):
     filters = services.Filters.from_params(request.params)
-    drafts, next_cursor = services.list_drafts(request, filters)
+    listing = services.list_drafts(request, filters)
     agencies = request.dbsession.scalars(sa.select(Agency).order_by(Agency.code)).all()
     next_params = None
-    if next_cursor:
-        next_params = {k: v for k, v in request.params.items() if k != "after"} | {"after": next_cursor}
+    if listing.next_cursor:
+        next_params = {k: v for k, v in request.params.items() if k != "after"} | {"after": listing.next_cursor}
     return {
-        "drafts": drafts,
+        "drafts": listing.drafts,
+        "snippets": listing.snippets,
+        "search_problem": listing.search.problem,
         "filters": filters,
         "agencies": agencies,
         "agency_names": {a.id: a.name(request.locale_name) for a in agencies},

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eparticipation.accounts.models import StakeholderCategory
 from eparticipation.db import Base, UTCDateTime, portable_enum
 from eparticipation.participation.states import CommentState  # noqa: F401 (imported from here by the rest of the code)
+from eparticipation.text import normalise
 
 COMMENT_MIN = 10
 COMMENT_MAX = 5000
@@ -36,6 +37,12 @@ class VoteChoice(enum.StrEnum):
     support = "support"
     oppose = "oppose"
     abstain = "abstain"
+
+
+def normalised_body(context) -> str:
+    """The insert's default for `search_text`, for code that adds a comment without saying it (factories,
+    seeds); the services set it themselves, on insert and on every edit of the body."""
+    return normalise(context.get_current_parameters().get("body") or "")
 
 
 class Comment(Base):
@@ -68,6 +75,9 @@ class Comment(Base):
     )
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The body normalised for Persian (text.normalise), which search looks in (eparticipation/search.py); only
+    # the database reads it.
+    search_text: Mapped[str] = mapped_column(sa.Text, default=normalised_body, server_default="", deferred=True)
     # SHA-256 of the normalised body: the same participant may not post it twice; many participants
     # posting it are a campaign.
     fingerprint: Mapped[str] = mapped_column(sa.String(64))

@@ -115,7 +115,7 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     inserted = dbsession.scalar(
         dialect_insert(dbsession, Comment)
         .values(draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
-                fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
+                search_text=normalise(body), fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
                 organisation_kind=organisation_kind, by_agency_staff=staff,
                 stakeholder_category=StakeholderCategory.government if staff else user.stakeholder_category,
                 state=CommentState.visible, support_count=0, created_at=now, updated_at=now)
@@ -150,6 +150,7 @@ def edit_comment(request, comment: Comment, draft: Draft, body: str):
     comment.revisions.append(CommentRevision(body=comment.body, written_at=comment.updated_at))
     previous = comment.fingerprint
     comment.body, comment.fingerprint, comment.updated_at = body, print_, request.now
+    comment.search_text = normalise(body)
     request.registry.notify(CommentChanged(request, comment, draft, "edited", previous_fingerprint=previous))
     participation_changed(request.dbsession, draft.id)
 

@@ -2,11 +2,12 @@
 the people told on publishing. Counts are SQL aggregates; lists are keyset-paged."""
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
+from eparticipation import search
 from eparticipation.accounts.models import User
 from eparticipation.audit import record
 from eparticipation.consultations.models import Article, ConsultedArticle, Draft, State
@@ -231,6 +232,11 @@ class WorkFilters:
     q: str = ""
     unanswered: bool = True
     after: int | None = None  # keyset cursor: the last comment id of the previous page
+    search_after: tuple[float, int] | None = None  # with words to search for: the (score, id) of that comment
+
+    @property
+    def search(self) -> search.Search:
+        return search.Search.of(self.q)
 
 
 @dataclass
@@ -238,11 +244,13 @@ class WorkPage:
     comments: list[Comment]
     responses: dict[int, Response]  # comment id -> its response
     campaigns: set[str]
-    next_after: int | None
+    next_after: str | None
+    snippets: dict[int, object] = field(default_factory=dict)  # comment id -> the text around the words (Markup)
 
 
 def work_page(dbsession, draft: Draft, filters: WorkFilters) -> WorkPage:
-    """The comments an editor chooses from: filterable by article, campaign marker and text."""
+    """The comments an editor chooses from, oldest first: filterable by article, campaign marker and words, which
+    are looked for on the search index, the best matches first."""
     query = (
         sa.select(Comment)
         .where(Comment.draft_id == draft.id, Comment.state == CommentState.visible)
@@ -257,15 +265,22 @@ def work_page(dbsession, draft: Draft, filters: WorkFilters) -> WorkPage:
         query = query.where(Comment.fingerprint.in_(campaign_prints(dbsession, draft)))
     if filters.unanswered:
         query = query.where(~answered())
-    if filters.q.strip():
-        query = query.where(Comment.body.contains(filters.q.strip(), autoescape=True))
-    if filters.after:
-        query = query.where(Comment.id > filters.after)
-    comments = dbsession.scalars(query.order_by(Comment.id).limit(WORK_PAGE_SIZE + 1)).unique().all()
-    next_after = None
-    if len(comments) > WORK_PAGE_SIZE:
-        comments = comments[:WORK_PAGE_SIZE]
-        next_after = comments[-1].id
+    wanted = filters.search
+    if wanted.usable:
+        query, score = search.ranked(query, search.comments_index(), wanted, search.dialect_of(dbsession))
+        query = search.ordered(query.add_columns(score), score, Comment.id, filters.search_after)
+        rows = dbsession.execute(query.limit(WORK_PAGE_SIZE + 1)).unique().all()
+        comments = [comment for comment, _ in rows[:WORK_PAGE_SIZE]]
+        next_after = search.cursor_of(rows[WORK_PAGE_SIZE - 1][1], comments[-1].id) if len(rows) > WORK_PAGE_SIZE \
+            else None
+    else:
+        if filters.after:
+            query = query.where(Comment.id > filters.after)
+        comments = dbsession.scalars(query.order_by(Comment.id).limit(WORK_PAGE_SIZE + 1)).unique().all()
+        next_after = None
+        if len(comments) > WORK_PAGE_SIZE:
+            comments = comments[:WORK_PAGE_SIZE]
+            next_after = str(comments[-1].id)
     ids = [c.id for c in comments]
     responses = {}
     if ids:
@@ -277,7 +292,9 @@ def work_page(dbsession, draft: Draft, filters: WorkFilters) -> WorkPage:
     prints = {c.fingerprint for c in comments}
     campaigns = set(dbsession.scalars(campaign_prints(dbsession, draft).where(Comment.fingerprint.in_(prints)))) \
         if prints else set()
-    return WorkPage(comments, responses, campaigns, next_after)
+    snippets = {c.id: found for c in comments if (found := search.snippet(c.body, wanted)) is not None} \
+        if wanted.usable else {}
+    return WorkPage(comments, responses, campaigns, next_after, snippets)
 
 
 # --- the public outcome ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
+from eparticipation import search
 from eparticipation.consultations import draft_url
 from eparticipation.consultations.models import Draft, State
 from eparticipation.consultations.views import presentation
@@ -21,13 +22,18 @@ from eparticipation.responses.schemas import DECISION_LABELS, ResponseSchema
 
 
 def work_filters(params) -> services.WorkFilters:
-    return services.WorkFilters(
+    filters = services.WorkFilters(
         article=(params.get("article") or "").strip()[:20],
         campaign=params.get("campaign") == "1",
         q=(params.get("q") or "").strip()[:200],
         unanswered=params.get("all") != "1",
-        after=integer_param(params, "after"),
     )
+    # A search's pages are ranked, so its next-page link carries the last comment's score as well as its id.
+    if filters.search.usable:
+        filters.search_after = search.parse_cursor((params.get("after") or "")[:80])
+    else:
+        filters.after = integer_param(params, "after")
+    return filters
 
 
 def responses_url(request, draft, *elements, **query):
@@ -67,6 +73,7 @@ class WorkView(FormView):
             "choice_error": choice_error,
             "chosen": set(self.chosen()) if request.method == "POST" else set(),
             "filters": filters,
+            "search_problem": filters.search.problem,
             "progress": services.progress_by_article(request.dbsession, draft),
             "missing": services.unanswered_count(request.dbsession, draft),
             "page": services.work_page(request.dbsession, draft, filters),
