@@ -5,7 +5,10 @@ read every domain, so they belong to none (like site and admin)."""
 
 def includeme(config):
     from eparticipation.oversight.resources import OversightArea, TransparencyArea
+    from eparticipation.oversight.tallies import on_comment_changed
+    from eparticipation.participation.events import CommentChanged
 
     config.add_root_child("oversight", OversightArea)
     config.add_root_child("transparency", TransparencyArea)
+    config.add_subscriber(on_comment_changed, CommentChanged)  # the comments the flushes do not see
     config.scan()

@@ -197,6 +197,7 @@ def add(connection, dbsession, difference: Contributions):
 # --- the flush brackets ------------------------------------------------------------------------------------------
 
 PENDING = "oversight.tallies"
+COUNTED = "oversight.tallies.counted"  # ids of the comments this transaction inserted and counted
 
 
 def changed(obj, *names) -> bool:
@@ -254,12 +255,8 @@ def add_after(session, flush_context):
     # The comments this flush inserted (the lists still show what was flushed) are new: nothing answers them
     # yet, and their consultation is in the session (a comment is written on the draft its view loaded), so
     # what they contribute needs no statement.
-    after = Contributions()
-    for obj in session.new:
-        if isinstance(obj, Comment) and obj.draft_id not in draft_ids:
-            draft = session.get(Draft, obj.draft_id)
-            after.add_comment(obj.draft_id, obj.author_id, cells_of(draft.agency_id, draft.opens_at, draft.state),
-                              obj.state == CommentState.visible, False, False)
+    after = new_comments(session, [obj for obj in session.new
+                                   if isinstance(obj, Comment) and obj.draft_id not in draft_ids])
     # A response is written once its consultation closed, and never moved: its delay is counted when it is added.
     for obj in session.new:
         if isinstance(obj, Response):
@@ -268,6 +265,38 @@ def add_after(session, flush_context):
     connection = session.connection()
     add(connection, session, read(connection, comment_ids, draft_ids, after).minus(before))
     add_delays(connection, session, delays)
+
+
+def new_comments(session, comments) -> Contributions:
+    """What comments just inserted contribute; each is counted once per session, however it was inserted."""
+    counted = session.info.setdefault(COUNTED, set())
+    found = Contributions()
+    for comment in comments:
+        if comment.id in counted:
+            continue
+        counted.add(comment.id)
+        draft = session.get(Draft, comment.draft_id)
+        found.add_comment(comment.draft_id, comment.author_id, cells_of(draft.agency_id, draft.opens_at, draft.state),
+                          comment.state == CommentState.visible, False, False)
+    return found
+
+
+def count_inserted(session, comment):
+    """Count a comment inserted by a statement of its own rather than through the session's unit of work (the
+    participation service inserts with ON CONFLICT DO NOTHING, so that the database arbitrates between parallel
+    sends of one text), which no flush brackets."""
+    add(session.connection(), session, new_comments(session, [comment]))
+
+
+def on_comment_changed(event):
+    if event.change == "added":
+        count_inserted(event.request.dbsession, event.comment)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def forget_counted(session):
+    session.info.pop(COUNTED, None)
 
 
 # --- every count from the comments -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from eparticipation.consultations.models import State
 from eparticipation.oversight import indicators, tallies
 from eparticipation.oversight.models import MINISTRY_SCOPE, CommentTally, Headcount, Presence
-from eparticipation.participation.models import CommentState
+from eparticipation.participation.models import Comment, CommentState
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 
 from ..factories import make_agency, make_comment, make_draft, make_user
@@ -226,3 +226,31 @@ def test_the_median_days_to_respond_is_read_from_the_kept_delays(dbsession, worl
     dashboard = indicators.compute(dbsession, SETTINGS, range(1398, 1399))
     for agency, period in ((world["tax"].id, "1398-1"), (None, "1398")):
         assert dashboard.figures(agency, period).get("respond_days_median") == pytest.approx(median)
+
+
+def test_comments_sent_through_the_site_are_counted_once(testapp, dbsession, clock):
+    """The participation service inserts a comment by a statement of its own (ON CONFLICT, for parallel sends):
+    it is counted by its event, once, and what the flushes see afterwards (a withdrawal) moves it too."""
+    from ..conftest import NOW
+    from .test_participation import comment_form_of, signed_in
+
+    agency = make_agency(dbsession, code="tax")
+    draft = make_draft(dbsession, agency, state="consultation", opens_at=NOW - timedelta(days=2),
+                       closes_at=NOW + timedelta(days=28))
+    make_user(dbsession, email="citizen@example.org")
+    app = signed_in(testapp, "citizen@example.org")
+    for body, article in (("نخستین نظر درباره این پیش‌نویس", ""), ("ماده ۲ روشن‌تر نوشته شود", "2")):
+        form = comment_form_of(app.get(f"/consultations/{draft.id}/"), article)
+        form["body"] = body
+        form.submit("send", status=303)
+    form = comment_form_of(app.get(f"/consultations/{draft.id}/"))
+    form["body"] = "نخستین نظر درباره این پیش‌نویس"
+    form.submit("send", status=400)  # the same text again: refused, counted nowhere
+    assert tally(dbsession, draft) == (2, 0, 0)
+    assert tallies.differences(dbsession) == []
+
+    comment_id = dbsession.scalar(sa.select(sa.func.min(Comment.id)).where(Comment.draft_id == draft.id))
+    app.post(f"/consultations/{draft.id}/comments/{comment_id}/withdraw",
+             {"csrf_token": app.get_csrf_token("/me/edit")}, status=303)
+    assert tally(dbsession, draft) == (1, 0, 0)
+    assert tallies.differences(dbsession) == []

@@ -29,7 +29,7 @@ from eparticipation.participation import services
 from eparticipation.participation.models import Comment, CommentState, HidingReason, ModerationAct
 
 from ..conftest import TestApp
-from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user, take_back_points
+from ..factories import TEST_PASSWORD, make_agency, make_comment, make_draft, make_user, recount, take_back_points
 from .test_messaging_pages import chat_form
 
 THREADS = 20
@@ -77,6 +77,7 @@ def committed(engine, on_postgresql):
                             {"people": [str(u) for u in users], "addresses": [ATTACKER, OWNER]})
         session.execute(sa.delete(User).where(User.id.in_(users)))
         session.execute(sa.delete(Agency).where(Agency.id == ids.agency))
+        recount(session)
         session.commit()
 
 

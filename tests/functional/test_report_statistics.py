@@ -18,7 +18,7 @@ from eparticipation.reports.statistics import DIMENSIONS, build_statistics
 from eparticipation.responses.models import Decision, Response, ResponseComment, ResponseRevision
 from eparticipation.surveys.models import Question, QuestionKind, Submission, Survey
 
-from ..factories import make_agency, make_comment, make_draft, make_user
+from ..factories import make_agency, make_comment, make_draft, make_user, recount
 
 OPENS = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 CLOSES = datetime(2026, 11, 1, 20, 30, tzinfo=timezone.utc)
@@ -374,4 +374,5 @@ def test_the_concurrent_build_gives_the_same_numbers(engine, query_counter):
             session.execute(sa.delete(Draft).where(Draft.id == ids[0]))
             session.execute(sa.delete(User).where(User.id.in_(ids[2])))
             session.execute(sa.delete(Agency).where(Agency.id == ids[1]))
+            recount(session)
             session.commit()

@@ -26,7 +26,7 @@ from eparticipation.reports.statistics import DIMENSIONS, build_statistics
 from eparticipation.scripts.reports import build_queued
 
 from ..conftest import PROJECT, TEST_SIGNING_KEY
-from ..factories import make_agency, make_comment, make_draft, make_user
+from ..factories import make_agency, make_comment, make_draft, make_user, recount
 
 OPENS = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 CLOSES = datetime(2026, 11, 1, 20, 30, tzinfo=timezone.utc)
@@ -67,6 +67,7 @@ def committed_consultation(engine):
         session.execute(sa.delete(Draft).where(Draft.id == ids["draft"]))  # its report, comments, votes with it
         session.execute(sa.delete(User).where(User.id.in_(ids["people"])))
         session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        recount(session)
         session.commit()
 
 

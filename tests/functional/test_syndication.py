@@ -22,7 +22,7 @@ from eparticipation.syndication.payload import SCHEMA, SIGNATURE_HEADER
 from eparticipation.syndication.settings import SyndicationConfig
 
 from ..conftest import NOW
-from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user
+from ..factories import make_agency, make_comment, make_draft, make_final_report, make_user, recount
 from ..fakes import FakeReceiver
 from .test_host import host, host_app, host_clock  # noqa: F401  (fixtures: the package inside a host application)
 
@@ -408,6 +408,7 @@ def test_the_delivery_worker_command_sends_pushes_with_the_ini_and_the_environme
         with Session(engine) as session:
             session.execute(sa.delete(Draft).where(Draft.id == draft_id))  # its events and pushes go with it
             session.execute(sa.delete(Agency).where(Agency.id == agency_id))
+            recount(session)
             session.commit()
 
 

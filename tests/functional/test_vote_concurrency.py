@@ -19,7 +19,7 @@ from eparticipation.incentives.models import LedgerEntry
 from eparticipation.participation.models import Vote, VoteChoice
 from eparticipation.participation.services import cast_vote, tally
 
-from ..factories import make_agency, make_draft, make_user, take_back_points
+from ..factories import make_agency, make_draft, make_user, recount, take_back_points
 
 THREADS = 12
 
@@ -40,6 +40,7 @@ def committed(engine):
         session.execute(sa.delete(Draft).where(Draft.id == ids.draft))
         session.execute(sa.delete(User).where(User.id.in_([ids.voter, ids.bystander])))
         session.execute(sa.delete(Agency).where(Agency.id == ids.agency))
+        recount(session)
         session.commit()
 
 
