@@ -7,10 +7,12 @@
 - A failed validation re-renders the form with everything the user typed and answers 400.
 """
 
+import threading
 from importlib.resources import files
 
 import colander
 import deform
+import deform.template
 from pyramid.csrf import get_csrf_token
 from pyramid.threadlocal import get_current_request
 
@@ -179,12 +181,29 @@ class FormView:
         return self.page(form.render(self.appstruct()))
 
 
+class SerialisedCompiling(deform.template.ZPTRendererFactory):
+    """Deform's renderer, whose templates are compiled one at a time. Chameleon compiles a template when it is
+    first rendered, and CPython 3.11's compile() is not safe in parallel threads: two first requests for forms at
+    once could fail with "SystemError: AST constructor recursion depth mismatch" (a 500). Loading and compiling
+    hold a lock; rendering, once compiled, does not."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.compiling = threading.RLock()
+
+    def load(self, template_name):
+        with self.compiling:
+            template = super().load(template_name)
+            template.cook_check()
+        return template
+
+
 def configure_deform(config):
     search_path = (
         str(files("eparticipation").joinpath("templates/deform")),
         str(files("deform").joinpath("templates")),
     )
-    deform.Form.set_zpt_renderer(search_path, translator=translate_for_deform)
+    deform.Form.set_default_renderer(SerialisedCompiling(search_path, translator=translate_for_deform))
 
 
 def includeme(config):

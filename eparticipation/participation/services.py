@@ -112,7 +112,7 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     staff = is_agency_staff(user, draft.agency_id)
     # The unique index (draft, author, fingerprint) arbitrates between parallel sends of one text: the
     # statement that loses inserts nothing, and its sender is told that the first one was received.
-    inserted = dbsession.scalar(
+    comment = dbsession.scalar(
         dialect_insert(dbsession, Comment)
         .values(draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
                 search_text=normalise(body), fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
@@ -121,11 +121,11 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
                 state=CommentState.visible, support_count=0, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=["draft_id", "author_id", "fingerprint"],
                                 index_where=sa.text("state <> 'withdrawn'"))  # the index's own condition
-        .returning(Comment.id)
+        # The row comes back as the session's Comment (no second statement to load it, nor its author's grants).
+        .returning(Comment)
     )
-    if inserted is None:
+    if comment is None:
         raise AlreadySent(own_comment_with(dbsession, draft, user, print_))
-    comment = dbsession.get(Comment, inserted)
     request.registry.notify(CommentChanged(request, comment, draft, "added"))
     participation_changed(dbsession, draft.id)
     return comment
