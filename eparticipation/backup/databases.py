@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -61,6 +62,12 @@ def _run(tool: list[str], env: dict, what: str):
         raise BackupError(f"{what} could not be run: {error}") from error
     if completed.returncode != 0:
         raise BackupError(f"{what} failed (exit {completed.returncode}): {completed.stderr.strip()}")
+    return completed.stdout
+
+
+def is_extension(line: str) -> bool:
+    """A line of `pg_restore --list` for an extension or its comment ("123; 3079 16385 EXTENSION - pg_trgm")."""
+    return " EXTENSION " in line and not line.startswith(";")
 
 
 class PostgreSQL:
@@ -123,11 +130,37 @@ class PostgreSQL:
             engine.dispose()
 
     def restore(self, path: Path):
-        """Into the database of the URL, in one transaction: a restore that fails leaves it as it was."""
+        """Into the database of the URL, in one transaction: a restore that fails leaves it as it was.
+
+        The extensions the dump names (pg_trgm, for search) are left out: they belong to the database's
+        administrator (deploy/postgresql-roles.sql creates them), and the owner restoring may neither drop nor
+        create them. A target without one is refused before anything is changed."""
         pg_restore = self._tool("pg_restore")
         conninfo, env = self._connection()
-        _run([pg_restore, "--no-owner", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-              "--no-password", f"--dbname={conninfo}", str(path)], env, "pg_restore")
+        contents = _run([pg_restore, "--list", str(path)], env, "pg_restore --list").splitlines()
+        needed = sorted({line.split()[-1] for line in contents if is_extension(line)})
+        missing = self.missing_extensions(needed)
+        if missing:
+            raise BackupError(f"The database {self.name} lacks the extension(s) {', '.join(missing)}: its "
+                              "administrator creates them first (deploy/postgresql-roles.sql).")
+        with tempfile.TemporaryDirectory() as folder:  # the backup's own folder may be read-only
+            listing = Path(folder) / "contents.list"
+            listing.write_text("\n".join(line for line in contents if not is_extension(line)) + "\n")
+            _run([pg_restore, "--no-owner", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+                  "--no-password", f"--use-list={listing}", f"--dbname={conninfo}", str(path)], env, "pg_restore")
+
+    def missing_extensions(self, names: list[str]) -> list[str]:
+        if not names:
+            return []
+        engine = self.engine()
+        try:
+            with engine.connect() as connection:
+                present = set(connection.scalars(sa.text("SELECT extname FROM pg_extension")))
+        except OperationalError as error:
+            raise BackupError(f"The database {self.name} cannot be reached: {error.orig}") from error
+        finally:
+            engine.dispose()
+        return [name for name in names if name not in present]
 
 
 class SQLite:

@@ -51,18 +51,26 @@ def new_database(database_url, tmp_path):
     """`new_database(name)`: the URL of a new, empty database of the test's own."""
     url = make_url(database_url)
     if not is_postgresql(database_url):
-        yield lambda name: f"sqlite:///{tmp_path / name}.sqlite"
+        yield lambda name, extensions=(): f"sqlite:///{tmp_path / name}.sqlite"
         return
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     made = []
 
-    def create(name):
+    def create(name, extensions=("pg_trgm",)):
+        """As the database's administrator makes it (deploy/postgresql-roles.sql), with its extensions."""
         database = f"{url.database}_{name}"
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
         made.append(database)
-        return url.set(database=database).render_as_string(hide_password=False)
+        made_url = url.set(database=database)
+        if extensions:
+            engine = sa.create_engine(made_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            with engine.connect() as connection:
+                for extension in extensions:
+                    connection.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
+            engine.dispose()
+        return made_url.render_as_string(hide_password=False)
 
     yield create
     with admin.connect() as connection:
@@ -195,6 +203,20 @@ def test_a_changed_file_in_the_backup_makes_the_restore_fail_before_it_touches_a
     error = capsys.readouterr().err
     assert "The backup is damaged, nothing was restored" in error and f"{stored} in the backup" in error
     assert database_for(url).holds_data() == {} and not files_dir.exists()
+
+
+def test_a_database_without_the_search_extension_is_refused_before_anything_changes(backed_up, new_database,
+                                                                                       tmp_path, capsys):
+    """The restore leaves the dump's extensions to the database's administrator (the owner restoring may neither
+    drop nor create them): a database without pg_trgm is told so, and nothing is restored."""
+    url = new_database("no_extension", extensions=())
+    if not is_postgresql(url):
+        pytest.skip("SQLite has no extensions to create")
+    ini = write_ini(tmp_path / "bare.ini", url, tmp_path / "bare-files")
+    assert restore.main([str(ini), str(backed_up)]) == 1
+    error = capsys.readouterr().err
+    assert "lacks the extension(s) pg_trgm" in error and "deploy/postgresql-roles.sql" in error
+    assert database_for(url).holds_data() == {} and not (tmp_path / "bare-files").exists()
 
 
 def cut_audit_entries(url, keep: int):
