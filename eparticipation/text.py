@@ -4,7 +4,7 @@ Persian is typed on many keyboards: Arabic ي/ك instead of Persian ی/ک, three
 diacritics, kashida for justification, zero-width non-joiners that some people type and others do not,
 and, in text copied from old PDFs, Arabic presentation forms. `normalise` maps all these variants to
 one form, so that `normalise(query) in normalise(text)`. It is applied to the stored text (a normalised
-column searched with LIKE) and to the query, so it must be deterministic and idempotent.
+column, searched on an index: search.py) and to the query, so it must be deterministic and idempotent.
 
 Invisible joiners vanish, real spaces stay: "می‌شود" (with ZWNJ) and "میشود" normalise to the same
 string, "می شود" (with a space) does not. A ZWNJ is a word-internal mark that writers use
@@ -55,18 +55,6 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = unicodedata.normalize("NFC", text.translate(_TABLE))
     return " ".join(text.split())
-
-
-def search_pattern(query: str) -> str | None:
-    """The LIKE pattern that finds `query` in a normalised column, for `LIKE :pattern ESCAPE '\\'`.
-
-    The user's % and _ are literal characters, not wildcards. None when the query has nothing to search for.
-    """
-    query = normalise(query)
-    if not query:
-        return None
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 _WORD = re.compile(r"[^\W_]+")

@@ -59,15 +59,14 @@ def delay_cells(draft_row, written) -> list:
                                                                    draft_row.state)]
 
 
-def add_delays(connection, dbsession, moved: dict):
-    """Add (scope, period, tenths) → responses differences to the kept delays."""
-    moved = {key: count for key, count in moved.items() if count}
-    if moved:
-        insert = dialect_insert(dbsession, ResponseDelay)
-        connection.execute(insert.on_conflict_do_update(index_elements=["scope", "period", "tenths"], set_={
-            "responses": ResponseDelay.responses + insert.excluded.responses}), [
-            {"scope": scope, "period": period, "tenths": tenths, "responses": count}
-            for (scope, period, tenths), count in sorted(moved.items())])
+def add_counts(connection, dbsession, model, keys: tuple, columns: tuple, moved: dict):
+    """Add differences ({key tuple: count tuple}) to counts kept per key: one upsert that adds, atomic under
+    concurrency, its rows in key order (two writers lock them in the same order)."""
+    rows = [dict(zip(keys + columns, (*key, *counts))) for key, counts in sorted(moved.items()) if any(counts)]
+    if rows:
+        insert = dialect_insert(dbsession, model)
+        connection.execute(insert.on_conflict_do_update(index_elements=list(keys), set_={
+            name: getattr(model, name) + getattr(insert.excluded, name) for name in columns}), rows)
 
 
 # --- what a set of comments contributes ------------------------------------------------------------------------
@@ -162,13 +161,8 @@ def read(connection, comment_ids: set, draft_ids: set, found: Contributions | No
 def add(connection, dbsession, difference: Contributions):
     """Add a difference to the kept counts: the tallies, the presence, and the headcounts of the scopes and
     periods a person arrived in (0 → some) or left (some → 0)."""
-    if difference.tallies:
-        insert = dialect_insert(dbsession, CommentTally)
-        connection.execute(insert.on_conflict_do_update(index_elements=["draft_id"], set_={
-            name: getattr(CommentTally, name) + getattr(insert.excluded, name)
-            for name in ("visible", "answered", "accepted")}), [
-            {"draft_id": draft_id, "visible": v, "answered": a, "accepted": c}
-            for draft_id, (v, a, c) in sorted(difference.tallies.items())])
+    add_counts(connection, dbsession, CommentTally, ("draft_id",), ("visible", "answered", "accepted"),
+               {(draft_id,): tuple(counts) for draft_id, counts in difference.tallies.items()})
     if not difference.presence:
         return
     insert = dialect_insert(dbsession, Presence)
@@ -186,12 +180,8 @@ def add(connection, dbsession, difference: Contributions):
             people[(row.scope, row.period)] += 1
         elif before > 0 and row.comments == 0:
             people[(row.scope, row.period)] -= 1
-    people = {key: count for key, count in people.items() if count}
-    if people:
-        insert = dialect_insert(dbsession, Headcount)
-        connection.execute(insert.on_conflict_do_update(index_elements=["scope", "period"], set_={
-            "people": Headcount.people + insert.excluded.people}), [
-            {"scope": scope, "period": period, "people": count} for (scope, period), count in sorted(people.items())])
+    add_counts(connection, dbsession, Headcount, ("scope", "period"), ("people",),
+               {key: (count,) for key, count in people.items()})
 
 
 # --- the flush brackets ------------------------------------------------------------------------------------------
@@ -264,7 +254,8 @@ def add_after(session, flush_context):
                 delays[key] += 1
     connection = session.connection()
     add(connection, session, read(connection, comment_ids, draft_ids, after).minus(before))
-    add_delays(connection, session, delays)
+    add_counts(connection, session, ResponseDelay, ("scope", "period", "tenths"), ("responses",),
+               {key: (count,) for key, count in delays.items()})
 
 
 def new_comments(session, comments) -> Contributions:

@@ -40,8 +40,8 @@ class VoteChoice(enum.StrEnum):
 
 
 def normalised_body(context) -> str:
-    """The insert's default for `search_text`, for code that adds a comment without saying it (factories,
-    seeds); the services set it themselves, on insert and on every edit of the body."""
+    """The insert's default for `search_text`, whatever inserts the comment (the participation service's own
+    INSERT, factories, seeds); an edit of the body sets it again (services.edit_comment)."""
     return normalise(context.get_current_parameters().get("body") or "")
 
 

@@ -115,7 +115,7 @@ def add_comment(request, draft: Draft, body: str, article: ConsultedArticle | No
     comment = dbsession.scalar(
         dialect_insert(dbsession, Comment)
         .values(draft_id=draft.id, article_id=article.id if article else None, author_id=user.id, body=body,
-                search_text=normalise(body), fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
+                fingerprint=print_, anonymous=anonymous, organisation_name=organisation_name,
                 organisation_kind=organisation_kind, by_agency_staff=staff,
                 stakeholder_category=StakeholderCategory.government if staff else user.stakeholder_category,
                 state=CommentState.visible, support_count=0, created_at=now, updated_at=now)

@@ -1,6 +1,7 @@
 import pytest
 
-from eparticipation.text import normalise, search_pattern, tokens
+from eparticipation.search import like_pattern
+from eparticipation.text import normalise, search_terms, tokens
 
 ZWNJ = "\u200c"
 
@@ -65,15 +66,15 @@ def test_latin_is_case_folded():
     assert normalise("ＡＢＣ１２") == "abc12"  # fullwidth
 
 
-def test_search_pattern_escapes_like_wildcards():
-    assert search_pattern("50%_off") == r"%50\%\_off%"
-    assert search_pattern(r"a\b") == r"%a\\b%"
-    assert search_pattern(" آيين‌نامه ") == "%اییننامه%"
+def test_like_pattern_escapes_like_wildcards():
+    assert like_pattern("50%_off") == r"%50\%\_off%"
+    assert like_pattern(r"a\b") == r"%a\\b%"
+    assert [like_pattern(term) for term in search_terms(" آيين‌نامه ")] == ["%اییننامه%"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u00a0\u200c", "ـ"])
-def test_search_pattern_is_none_for_empty_queries(query):
-    assert search_pattern(query) is None
+def test_empty_queries_have_no_search_terms(query):
+    assert search_terms(query) == []
 
 
 def test_search_finds_spelling_variants():
